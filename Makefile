@@ -1,0 +1,45 @@
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install run test test-sqlite test-postgres lint format chromium bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## create .venv and install Paperwire with its tools
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install ## migrate and serve Paperwire at http://127.0.0.1:8000 (SQLite under var/)
+	$(BIN)/paperwire migrate --no-input
+	$(BIN)/paperwire runserver 127.0.0.1:8000
+
+chromium: ## install Debian's Chromium for the browser tests, if missing
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+lint: install ## ruff (lint and format) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## apply ruff's formatting and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-sqlite: install chromium ## the suite on SQLite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install chromium ## the suite on PostgreSQL + pgvector (started for the run)
+	$(BIN)/python tests/run_postgres.py $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres ## lint, then the whole suite on SQLite and on PostgreSQL
+
+bench: install ## run the benchmarks under bench/ and print their figures
+	$(BIN)/python bench/import_snapshot.py

@@ -1,0 +1,55 @@
+"""The normalized paper record that every source produces."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+_SPACE = re.compile(r"\s+")
+# arXiv abstracts are hard-wrapped; a new paragraph starts on an indented line.
+_PARAGRAPH = re.compile(r"\n[ \t]+(?=\S)")
+
+
+class RecordError(ValueError):
+    """A source record that cannot be turned into a paper; the message says why."""
+
+
+@dataclass(slots=True)
+class AuthorName:
+    name: str
+    affiliation: str = ""
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    arxiv_id: str
+    title: str
+    version: int | None = None
+    abstract: str = ""
+    authors: list[AuthorName] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # primary first
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    doi: str = ""
+    journal_ref: str = ""
+    comments: str = ""
+    report_no: str = ""
+    license: str = ""
+    code_url: str = ""
+    code_stars: int | None = None
+    project_url: str = ""
+    ai_summary: str = ""
+    ai_keywords: list[str] = field(default_factory=list)
+    withdrawn_at: datetime | None = None
+
+
+def clean_line(text: str | None) -> str:
+    """Collapse all whitespace (titles, names, one-line fields)."""
+    return _SPACE.sub(" ", text).strip() if text else ""
+
+
+def clean_abstract(text: str | None) -> str:
+    """Unwrap hard line breaks, keeping arXiv's indented paragraph starts."""
+    if not text:
+        return ""
+    paragraphs = _PARAGRAPH.split(text.strip("\n"))
+    return "\n\n".join(p for p in (clean_line(p) for p in paragraphs) if p)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from paperwire.papers import views
+
+app_name = "papers"
+urlpatterns = [
+    path("<arxiv:arxiv_id>", views.paper_detail, name="detail"),
+]

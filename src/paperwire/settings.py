@@ -1,0 +1,162 @@
+"""Paperwire settings: every value comes from a PAPERWIRE_* environment variable."""
+
+import secrets
+import zoneinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+from paperwire.env import SettingError, env, envbool, envfloat, envlist, envsecret
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env("PAPERWIRE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+
+def _secret_key() -> str:
+    key = envsecret("PAPERWIRE_SECRET_KEY")
+    if key:
+        return key
+    # A single-host install keeps a generated key under var/ so that sessions and
+    # signed links survive restarts without any configuration.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def _database(url: str) -> dict[str, object]:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        config: dict[str, object] = dict(dj_database_url.parse(url))
+        name = str(config["NAME"])
+        if name not in ("", ":memory:"):
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        config["OPTIONS"] = {
+            # WAL lets readers go on while the worker writes; IMMEDIATE takes the
+            # write lock at BEGIN so two writers queue on busy_timeout instead of
+            # failing with "database is locked" half-way through a transaction.
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;PRAGMA cache_size=-65536;PRAGMA temp_store=MEMORY"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+        return config
+    if scheme in ("postgres", "postgresql", "pgsql"):
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        return config
+    raise SettingError(
+        f"PAPERWIRE_DATABASE_URL: unsupported scheme {scheme!r} (use sqlite:/// or postgresql://)"
+    )
+
+
+def _timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingError(f"PAPERWIRE_TIMEZONE={name!r} is not a known time zone") from None
+    return name
+
+
+def _http_url(name: str, default: str) -> str:
+    value = env(name, default)
+    if urlsplit(value).scheme not in ("http", "https"):
+        raise SettingError(f"{name}={value!r} is not an http(s) URL")
+    return value
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("PAPERWIRE_DEBUG", False)
+ALLOWED_HOSTS = envlist("PAPERWIRE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("PAPERWIRE_CSRF_TRUSTED_ORIGINS", "")
+SITE_NAME = env("PAPERWIRE_SITE_NAME", "Paperwire")
+
+# The feed day of a submission is its date in this zone; timestamps stay in UTC.
+PAPERWIRE_TIMEZONE = _timezone(env("PAPERWIRE_TIMEZONE", "UTC"))
+TIME_ZONE = "UTC"
+USE_TZ = True
+USE_I18N = False
+LANGUAGE_CODE = "en-us"
+
+# arXiv asks harvesters for a pause of at least 3 seconds between requests.
+ARXIV_API_URL = _http_url("PAPERWIRE_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = _http_url("PAPERWIRE_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_DELAY = envfloat("PAPERWIRE_ARXIV_DELAY", 3.0, minimum=0.0)
+ARXIV_TIMEOUT = envfloat("PAPERWIRE_ARXIV_TIMEOUT", 30.0, minimum=1.0)
+ARXIV_MAX_RETRIES = int(envfloat("PAPERWIRE_ARXIV_MAX_RETRIES", 5, minimum=0))
+ARXIV_USER_AGENT = env("PAPERWIRE_ARXIV_USER_AGENT", "Paperwire/0.1 (self-hosted daily papers hub)")
+
+DATABASES = {
+    "default": _database(
+        env("PAPERWIRE_DATABASE_URL", f"sqlite:///{VAR_DIR / 'paperwire.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "paperwire.papers",
+    "paperwire.ingest",
+    "paperwire.accounts",
+    "paperwire.feed",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "paperwire.urls"
+WSGI_APPLICATION = "paperwire.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "paperwire.context_processors.site",
+            ],
+        },
+    },
+]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the package, so `make run` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "paperwire": {"handlers": ["console"], "level": env("PAPERWIRE_LOG_LEVEL", "INFO")}
+    },
+}
