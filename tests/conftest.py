@@ -11,3 +11,6 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present beside this checkout")
     return SHARED_DATA
+
+
+from tests.replay_server import replay_server  # noqa: E402,F401  (a fixture for every test)
