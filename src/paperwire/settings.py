@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from paperwire.env import SettingError, env, envbool, envfloat, envlist, envsecret
+from paperwire.env import SettingError, env, envbool, envfloat, envint, envlist, envsecret
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env("PAPERWIRE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -87,7 +87,7 @@ ARXIV_API_URL = _http_url("PAPERWIRE_ARXIV_API_URL", "https://export.arxiv.org/a
 ARXIV_OAI_URL = _http_url("PAPERWIRE_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 ARXIV_DELAY = envfloat("PAPERWIRE_ARXIV_DELAY", 3.0, minimum=0.0)
 ARXIV_TIMEOUT = envfloat("PAPERWIRE_ARXIV_TIMEOUT", 30.0, minimum=1.0)
-ARXIV_MAX_RETRIES = int(envfloat("PAPERWIRE_ARXIV_MAX_RETRIES", 5, minimum=0))
+ARXIV_MAX_RETRIES = envint("PAPERWIRE_ARXIV_MAX_RETRIES", 5, minimum=0)
 ARXIV_USER_AGENT = env("PAPERWIRE_ARXIV_USER_AGENT", "Paperwire/0.1 (self-hosted daily papers hub)")
 
 DATABASES = {
