@@ -144,6 +144,7 @@ TEMPLATES = [
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the package, so `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
