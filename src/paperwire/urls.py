@@ -4,7 +4,10 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="feed:latest", permanent=False), name="home"),
-    path("papers/", include("paperwire.feed.urls")),
-    path("papers/", include("paperwire.papers.urls")),
+    path("", include("paperwire.feed.urls")),
+    path("", include("paperwire.papers.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "paperwire.error_pages.not_found"
+handler500 = "paperwire.error_pages.server_error"

@@ -1,12 +1,14 @@
 from django.db import models
+from django.utils import timezone
 
 
 class HarvestCheckpoint(models.Model):
     """Where an OAI-PMH harvest stands, saved in the same transaction as each page.
 
     A harvest that is stopped part-way resumes from `resumption_token`; one whose
-    token has expired restarts from `last_datestamp`, and the upsert makes the
-    overlap harmless.
+    token has expired starts the list over, and the upsert makes the overlap
+    harmless. The counters cover the pages committed since `started_at`, and
+    `last_datestamp` is the latest record change among them.
     """
 
     key = models.CharField(max_length=500, unique=True)
@@ -19,8 +21,12 @@ class HarvestCheckpoint(models.Model):
     last_datestamp = models.DateField(null=True, blank=True)
     pages = models.PositiveIntegerField(default=0)
     records = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0, help_text="Deleted records, skipped")
+    skipped = models.PositiveIntegerField(default=0, help_text="Records that are not papers")
     complete_list_size = models.PositiveIntegerField(null=True, blank=True)
-    started_at = models.DateTimeField(auto_now_add=True)
+    cursor = models.PositiveIntegerField(null=True, blank=True)
+    # Not auto_now_add: starting a harvest over resets it.
+    started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,5 +4,5 @@ from paperwire.papers import views
 
 app_name = "papers"
 urlpatterns = [
-    path("<arxiv:arxiv_id>", views.paper_detail, name="detail"),
+    path("papers/<arxiv:arxiv_id>", views.paper_detail, name="detail"),
 ]

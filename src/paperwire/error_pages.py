@@ -1,0 +1,19 @@
+"""Error pages that tell a reader what went wrong in words, never a stack trace."""
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Views raise Http404 with a sentence meant for readers; the URL resolver's
+    # own 404 carries a dict of tried patterns, which is not.
+    message = ""
+    if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors or database here: whatever failed may fail again.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,81 @@
+"""Real Chromium through Playwright's sync API, against Django's live server.
+
+Playwright's sync API keeps an asyncio loop running on the main thread, where
+the tests also build their data through the ORM; Django would refuse that as
+"async-unsafe" although nothing here runs concurrently.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("Chromium is not installed (make chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def size(request: pytest.FixtureRequest) -> str:
+    """Each browser test runs at desktop and at phone size."""
+    return str(request.param)
+
+
+@pytest.fixture
+def page(size: str, browser: Browser, live_server: object) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=VIEWPORTS[size],  # type: ignore[arg-type]
+        base_url=str(live_server),
+        reduced_motion="reduce",
+    )
+    context.set_default_timeout(5_000)
+    yield context.new_page()
+    context.close()
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot in test-artifacts/screenshots/, for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def assert_no_horizontal_overflow(page: Page) -> None:
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px"
+
+
+def assert_touch_friendly(page: Page) -> None:
+    """Every link outside the abstract is at least 32px tall, every button 44px."""
+    too_small = page.evaluate(
+        """() => [...document.querySelectorAll('a, button, summary, input')]
+            .filter(el => !el.closest('.skip-link, .abstract'))
+            .map(el => [el, el.getBoundingClientRect()])
+            .filter(([el, box]) => box.height < (el.matches('.button, button, input') ? 44 : 32))
+            .map(([el, box]) => `${el.outerHTML.slice(0, 80)}: ${Math.round(box.height)}px`)"""
+    )
+    assert not too_small, "small touch targets:\n" + "\n".join(too_small)

@@ -1,0 +1,62 @@
+"""Papers on the feed, built the way imports build them: through upsert_papers."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from paperwire.accounts.models import Organization
+from paperwire.feed.models import DailyEntry
+from paperwire.ingest.records import AuthorName, PaperRecord
+from paperwire.ingest.upsert import upsert_papers
+from paperwire.papers.models import Paper
+
+
+def make_paper(
+    arxiv_id: str,
+    title: str = "",
+    *,
+    upvotes: int = 0,
+    authors: list[str | AuthorName] | None = None,
+    categories: list[str] | None = None,
+    **fields: object,
+) -> Paper:
+    record = PaperRecord(
+        arxiv_id=arxiv_id,
+        title=title or f"A study of {arxiv_id}",
+        version=1,
+        abstract=f"The abstract of {arxiv_id}.",
+        authors=[
+            AuthorName(a) if isinstance(a, str) else a
+            for a in (authors if authors is not None else ["Ada Lovelace", "Alan Turing"])
+        ],
+        categories=categories if categories is not None else ["cs.LG", "stat.ML"],
+        published_at=datetime(2026, 8, 19, 17, 30, tzinfo=UTC),
+    )
+    for name, value in fields.items():
+        setattr(record, name, value)
+    upsert_papers([record])
+    Paper.objects.filter(arxiv_id=arxiv_id).update(upvotes=upvotes)
+    return Paper.objects.get(arxiv_id=arxiv_id)
+
+
+def put_on_feed(
+    paper: Paper,
+    day: date,
+    *,
+    after: timedelta = timedelta(hours=9),
+    submitter: str = "",
+    organization: Organization | None = None,
+    hidden: bool = False,
+    **fields: object,
+) -> DailyEntry:
+    return DailyEntry.objects.create(
+        paper=paper,
+        day=day,
+        submitted_at=datetime.combine(day, time(), tzinfo=UTC) + after,
+        submitter_name=submitter,
+        organization=organization,
+        hidden=hidden,
+        **fields,
+    )
+
+
+def make_organization(name: str = "deepmind", fullname: str = "Google DeepMind") -> Organization:
+    return Organization.objects.create(name=name, fullname=fullname)
