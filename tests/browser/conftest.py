@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
 def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        pytest.skip("Chromium is not installed (make chromium)")
+        pytest.fail("Chromium is not installed: `make chromium` installs Debian's package")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
