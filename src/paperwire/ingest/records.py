@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-_SPACE = re.compile(r"\s+")
 # arXiv abstracts are hard-wrapped; a new paragraph starts on an indented line.
 _PARAGRAPH = re.compile(r"\n[ \t]+(?=\S)")
 
@@ -44,7 +43,8 @@ class PaperRecord:
 
 def clean_line(text: str | None) -> str:
     """Collapse all whitespace (titles, names, one-line fields)."""
-    return _SPACE.sub(" ", text).strip() if text else ""
+    # str.split() splits on exactly the characters \s matches, and is several times faster.
+    return " ".join(text.split()) if text else ""
 
 
 def clean_abstract(text: str | None) -> str:
