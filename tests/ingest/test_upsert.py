@@ -77,3 +77,38 @@ def test_duplicates_within_a_batch_become_one_paper() -> None:
 def test_unknown_categories_are_created_named_by_code() -> None:
     upsert_papers([record(categories=["xx.NEW"])])
     assert Paper.objects.get().primary_category.name == "xx.NEW"  # type: ignore[union-attr]
+
+
+def test_an_unversioned_record_updated_later_refreshes_the_metadata() -> None:
+    updated = datetime(2025, 3, 1, tzinfo=UTC)
+    upsert_papers([record(version=2, updated_at=updated)])
+    upsert_papers(
+        [
+            record(
+                version=None,
+                title="Harvested title",
+                updated_at=datetime(2025, 4, 1, tzinfo=UTC),
+                authors=[AuthorName("Grace Hopper")],
+            )
+        ]
+    )
+    paper = Paper.objects.get()
+    assert (paper.version, paper.title) == (2, "Harvested title")
+    assert authors_of(paper) == ["Grace Hopper"]
+
+
+def test_an_unversioned_record_updated_earlier_changes_only_extra_fields() -> None:
+    upsert_papers([record(version=2, updated_at=datetime(2025, 3, 1, tzinfo=UTC))])
+    upsert_papers(
+        [
+            record(
+                version=None,
+                title="Stale title",
+                updated_at=datetime(2025, 1, 1, tzinfo=UTC),
+                project_url="https://example.org",
+            )
+        ]
+    )
+    paper = Paper.objects.get()
+    assert (paper.version, paper.title) == (2, "First title")
+    assert paper.project_url == "https://example.org"

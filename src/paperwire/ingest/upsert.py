@@ -2,7 +2,8 @@
 
 `upsert_papers` writes one batch in one transaction. A paper is keyed by its
 arXiv id; a record whose version is at least the stored one replaces each field
-it carries (the newest version wins), an older record only fills in the
+it carries (the newest version wins; a record without a version number wins
+when it was updated no earlier than the stored paper), an older record only fills in the
 fields sources add on top of arXiv (code, project page, AI summary). Writing
 the same batch twice changes nothing the second time.
 """
@@ -210,13 +211,24 @@ def _same(stored: Any, value: Any) -> bool:
     return bool(stored == value or _comparable(stored) == _comparable(value))
 
 
+def _newer_unversioned(stored: dict[str, Any], record: PaperRecord) -> bool:
+    """A record without a version number (OAI-PMH, Hugging Face) still carries
+    the newest metadata when it was updated no earlier than the stored paper."""
+    if record.version is not None or record.updated_at is None or stored["updated_at"] is None:
+        return False
+    stored_at = stored["updated_at"]
+    if isinstance(stored_at, str):
+        stored_at = datetime.fromisoformat(stored_at)
+    return bool(_comparable(record.updated_at) >= _comparable(stored_at))
+
+
 def _changes(stored: dict[str, Any], record: PaperRecord) -> tuple[bool, dict[str, Any]]:
     """Whether the record is at least the stored version, and the columns it changes."""
     version = record.version or 0
-    wins = version >= stored["version"]
+    wins = version >= stored["version"] or _newer_unversioned(stored, record)
     changes: dict[str, Any] = {}
     if wins:
-        if version != stored["version"]:
+        if version > stored["version"]:
             changes["version"] = version
         primary = record.categories[0] if record.categories else None
         if primary is not None and primary != stored["primary_category_id"]:
