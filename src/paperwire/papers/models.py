@@ -29,7 +29,8 @@ class Author(models.Model):
     """
 
     id = models.BigIntegerField(primary_key=True)
-    name = models.CharField(max_length=500, db_index=True)
+    # No index on name: a lookup by name goes through id_for(name) and the key.
+    name = models.CharField(max_length=500)
 
     def __str__(self) -> str:
         return self.name
@@ -88,7 +89,11 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # The unique (paper, position) index serves lookups by paper; a second one
+    # would only slow imports down.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
     affiliation = models.TextField(blank=True)
@@ -104,7 +109,9 @@ class Authorship(models.Model):
 
 
 class PaperCategory(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_categories")
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="paper_categories", db_index=False
+    )
     category = models.ForeignKey(Category, on_delete=models.CASCADE)
     position = models.PositiveSmallIntegerField(default=0)
 
