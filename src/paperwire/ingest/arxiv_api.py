@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ import httpx
 from django.conf import settings
 from lxml import etree
 
+from paperwire.ingest.http import retry_after_seconds
 from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
@@ -245,7 +245,7 @@ def _fetch_feed(client: httpx.Client, batch: list[str], sleep: Sleep) -> AtomFee
             problem = f"arXiv answered HTTP {status} {response.reason_phrase}".rstrip()
             if throttled:
                 problem += " (rate exceeded)"
-            retry_after = _retry_after(response)
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > MAX_WAIT:
                 raise ArxivUnavailable(
                     f"arXiv is busy and asks to wait {retry_after:.0f} s; please try again later."
@@ -283,18 +283,6 @@ def _feed_or_refusal(response: httpx.Response) -> AtomFeed:
 def _backoff(attempt: int) -> float:
     # At least a second even where ARXIV_DELAY is 0, so a failing arXiv is not hammered.
     return float(min(MAX_WAIT, max(settings.ARXIV_DELAY, 1.0) * 2**attempt))
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _describe(error: httpx.TransportError) -> str:

@@ -20,8 +20,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -29,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from paperwire.ingest.http import retry_after_seconds
 from paperwire.ingest.models import HarvestCheckpoint
 from paperwire.ingest.oai_parse import (
     METADATA_PREFIXES,
@@ -283,7 +283,7 @@ class OaiEndpoint:
             response = self._send(params, where)
             if response.status_code != 503:
                 return self._body(response, where)
-            asked = _retry_after(response.headers.get("Retry-After"))
+            asked = retry_after_seconds(response.headers.get("Retry-After"))
             if asked is not None and asked > MAX_RETRY_AFTER:
                 raise OaiFetchError(
                     f"{where}: the repository is unavailable and asks to come back in "
@@ -319,16 +319,3 @@ class OaiEndpoint:
             return response.content
         reason = f"HTTP {response.status_code} {response.reason_phrase}".strip()
         raise OaiFetchError(f"{where}: the repository answered {reason}")
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait, from delta-seconds or an HTTP-date; None when absent or unreadable."""
-    value = (value or "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
