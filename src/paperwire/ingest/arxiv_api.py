@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
-from lxml import etree
 
 from paperwire.ingest.http import retry_after_seconds
 from paperwire.ingest.records import (
@@ -29,6 +28,7 @@ from paperwire.ingest.records import (
     clean_line,
 )
 from paperwire.ingest.upsert import UpsertResult, upsert_papers
+from paperwire.ingest.xml import MalformedXml, XmlDeclaresDtd, parse_untrusted_xml
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,12 @@ class AtomFeed:
 
 def parse_feed(content: bytes | str) -> AtomFeed:
     """Every entry of an arXiv API response; ArxivFeedError for anything malformed."""
-    # Plain text, with no network or entity expansion: the body comes off the internet.
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
     try:
-        root = etree.fromstring(content.encode() if isinstance(content, str) else content, parser)
-    except etree.XMLSyntaxError as e:
+        root = parse_untrusted_xml(content)
+    except MalformedXml as e:
         raise ArxivFeedError(f"arXiv sent malformed XML: {e}") from None
-    if root.getroottree().docinfo.internalDTD is not None:
-        # arXiv never sends a DTD; one here could only smuggle in entities.
-        raise ArxivFeedError("arXiv's response declares a DTD, which a feed never does")
+    except XmlDeclaresDtd:
+        raise ArxivFeedError("arXiv's response declares a DTD, which a feed never does") from None
     if root.tag != f"{ATOM}feed":
         raise ArxivFeedError(f"arXiv's response is not an Atom feed (root element {root.tag!r})")
     feed = AtomFeed(total_results=_total_results(root))

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lxml import etree
-
 from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
@@ -19,6 +17,7 @@ from paperwire.ingest.records import (
     clean_abstract,
     clean_line,
 )
+from paperwire.ingest.xml import MalformedXml, XmlDeclaresDtd, parse_untrusted_xml
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.taxonomy import category_for_subject
 
@@ -76,10 +75,6 @@ class ListPage:
         return len(self.records) + self.deleted + self.skipped
 
 
-# Plain text, with no network or entity expansion: the body comes off the internet.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
 def parse_list_records(content: bytes, where: str) -> ListPage:
     """Every record of a ListRecords response; `where` names the request in errors."""
     root = _document(content, where)
@@ -101,12 +96,13 @@ def parse_list_records(content: bytes, where: str) -> ListPage:
 
 def _document(content: bytes, where: str) -> Any:
     try:
-        root = etree.fromstring(content, _PARSER)
-    except etree.XMLSyntaxError as e:
+        root = parse_untrusted_xml(content)
+    except MalformedXml as e:
         raise OaiResponseError(f"{where}: the response is not well-formed XML ({e})") from None
-    if root.getroottree().docinfo.internalDTD is not None:
-        # OAI-PMH responses never carry a DTD; one here could only smuggle in entities.
-        raise OaiResponseError(f"{where}: the response declares a DTD, which OAI-PMH never does")
+    except XmlDeclaresDtd:
+        raise OaiResponseError(
+            f"{where}: the response declares a DTD, which OAI-PMH never does"
+        ) from None
     if root.tag != f"{OAI}OAI-PMH":
         raise OaiResponseError(f"{where}: the response is not OAI-PMH (root element {root.tag!r})")
     return root
