@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
     RecordError,
+    as_utc,
     clean_abstract,
     clean_line,
 )
@@ -154,8 +155,7 @@ def _date(entry: Any, name: str, arxiv_id: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ArxivFeedError(f"{arxiv_id}: <{name}> {text!r} is not a date") from None
-    # Atom dates carry an offset; a bare one is read as UTC rather than local time.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def _doi_link(entry: Any) -> str:

@@ -34,6 +34,7 @@ from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
     RecordError,
+    as_utc,
     clean_abstract,
     clean_line,
 )
@@ -341,7 +342,7 @@ def _timestamp(obj: dict[str, Any], key: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise RecordError(f"{key} {text!r:.80} is not an ISO 8601 timestamp") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def _link(obj: dict[str, Any], key: str) -> str:

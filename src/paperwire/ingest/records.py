@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 # arXiv abstracts are hard-wrapped; a new paragraph starts on an indented line.
 _PARAGRAPH = re.compile(r"\n[ \t]+(?=\S)")
@@ -39,6 +39,11 @@ class PaperRecord:
     ai_summary: str = ""
     ai_keywords: list[str] = field(default_factory=list)
     withdrawn_at: datetime | None = None
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; a timestamp without an offset is read as UTC, not local time."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def clean_line(text: str | None) -> str:

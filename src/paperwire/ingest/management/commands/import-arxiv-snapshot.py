@@ -1,23 +1,13 @@
 """paperwire import-arxiv-snapshot FILE: load the Kaggle arXiv metadata snapshot."""
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from paperwire.ingest.kaggle import ImportStopped, import_snapshot
+from paperwire.ingest.management.arguments import positive_int
 from paperwire.ingest.records import RecordError
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
 
 
 def _papers(count: int) -> str:
@@ -34,11 +24,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, metavar="FILE")
         parser.add_argument(
-            "--limit", type=_positive, help="stop after this many papers (default: all)"
+            "--limit", type=positive_int, help="stop after this many papers (default: all)"
         )
         parser.add_argument(
             "--batch-size",
-            type=_positive,
+            type=positive_int,
             default=5000,
             help="papers per transaction (default 5000; larger batches import faster "
             "but hold the database's write lock longer)",

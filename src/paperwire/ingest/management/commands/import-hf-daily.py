@@ -1,23 +1,13 @@
 """paperwire import-hf-daily FILE...: load saved Hugging Face daily papers JSON."""
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from paperwire.ingest.hf_daily import BATCH_SIZE, import_hf_daily
+from paperwire.ingest.management.arguments import positive_int
 from paperwire.ingest.records import RecordError
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
 
 
 class Command(BaseCommand):
@@ -30,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
         parser.add_argument(
             "--batch-size",
-            type=_positive,
+            type=positive_int,
             default=BATCH_SIZE,
             help=f"items per transaction (default {BATCH_SIZE})",
         )
