@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-run: install ## migrate and serve Paperwire at http://127.0.0.1:8000 (SQLite under var/)
+run: install ## migrate and serve Paperwire at http://127.0.0.1:8000 (SQLite under var/), with its worker
 	$(BIN)/paperwire migrate --no-input
+	$(BIN)/paperwire worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/paperwire runserver 127.0.0.1:8000
 
 chromium: ## install Debian's Chromium for the browser tests, if missing

@@ -1,6 +1,10 @@
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.personas import CsrfClient
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -14,3 +18,25 @@ def shared_data() -> Path:
 
 
 from tests.replay_server import replay_server  # noqa: E402,F401  (a fixture for every test)
+
+
+@pytest.fixture(autouse=True)
+def one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no rate-limit counts, and all its requests fall in one window.
+
+    django-ratelimit counts per clock-aligned window (per minute, per hour) in the
+    process-wide cache; a test crossing a window's edge would see its count restart.
+    """
+    from django.core.cache import cache
+    from django_ratelimit import core
+
+    cache.clear()
+    monkeypatch.setattr(core, "_get_window", lambda value, period: 4_000_000_000)
+
+
+@pytest.fixture
+def csrf_client() -> "CsrfClient":
+    """A client that enforces CSRF: use .post_form() to send a valid token, .post() to omit it."""
+    from tests.personas import CsrfClient
+
+    return CsrfClient()

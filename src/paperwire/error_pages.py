@@ -17,3 +17,10 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors or database here: whatever failed may fail again.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # django-ratelimit calls this when a write comes too often from one client.
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 
 from paperwire.env import SettingError, env, envbool, envfloat, envint, envlist, envsecret
+from paperwire.mail import smtp_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env("PAPERWIRE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -110,6 +111,8 @@ INSTALLED_APPS = [
     "paperwire.ingest",
     "paperwire.accounts",
     "paperwire.feed",
+    "paperwire.discussion",
+    "paperwire.collections",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a rate-limited request into the 429 page (RATELIMIT_VIEW) instead of a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "paperwire.urls"
@@ -148,6 +153,47 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the package, so `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
+
+# Argon2id first: new passwords are hashed with it; older hashes upgrade on log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "feed:latest"
+LOGOUT_REDIRECT_URL = "feed:latest"
+# Links in emails point here when no request is at hand (the worker, the CLI).
+BASE_URL = _http_url("PAPERWIRE_BASE_URL", "http://127.0.0.1:8000")
+
+# Email: unset PAPERWIRE_SMTP_URL writes messages to the console and var/mail/.
+DEFAULT_FROM_EMAIL = env("PAPERWIRE_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+globals().update(smtp_settings(envsecret("PAPERWIRE_SMTP_URL") or "", VAR_DIR / "mail"))
+
+# Community rules (see the README for what each one does).
+SUBMISSIONS_PER_DAY = envint("PAPERWIRE_SUBMISSIONS_PER_DAY", 3, minimum=0)
+SUBMISSION_MAX_AGE_DAYS = envint("PAPERWIRE_SUBMISSION_MAX_AGE_DAYS", 14, minimum=1)
+
+# Rate limits (django-ratelimit) count in this cache. The default is per process,
+# which is right for `make run`; several server processes need a shared cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "paperwire",
+    }
+}
+RATELIMIT_ENABLE = envbool("PAPERWIRE_RATELIMIT", True)
+RATELIMIT_VIEW = "paperwire.error_pages.rate_limited"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

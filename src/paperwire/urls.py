@@ -6,6 +6,10 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="feed:latest", permanent=False), name="home"),
     path("", include("paperwire.feed.urls")),
     path("", include("paperwire.papers.urls")),
+    path("", include("paperwire.accounts.urls")),
+    path("", include("paperwire.accounts.org_urls")),
+    path("", include("paperwire.discussion.urls")),
+    path("", include("paperwire.collections.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -70,7 +70,8 @@ def test_it_shows_everything_known_about_a_paper(client: Client) -> None:
     assert ">CC BY 4.0</a>" in html
     assert "Sparse attention is explained densely." in html
     assert "<li>sparse attention</li>" in html and "<li>transformers</li>" in html
-    assert "42" in html and "upvotes" in html
+    assert '<span class="votes__count">42</span>' in html and "upvotes" in html
+    assert 'title="Log in to upvote this paper"' in html  # a visitor's upvote asks them to
 
 
 def test_a_shared_affiliation_is_named_once_without_numbers(client: Client) -> None:
@@ -218,8 +219,8 @@ def test_the_paper_page_takes_a_fixed_number_of_queries(
     for day in range(1, 6):
         put_on_feed(paper, date(2026, 8, day), organization=make_organization(f"org{day}"))
 
-    # the paper, its authors, its categories, its feed entries
-    with django_assert_max_num_queries(4):  # type: ignore[operator]
+    # the paper, its authors, its categories, its feed entries, its discussion
+    with django_assert_max_num_queries(5):  # type: ignore[operator]
         assert client.get("/papers/2502.08025").status_code == 200
 
 

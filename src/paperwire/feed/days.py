@@ -1,10 +1,14 @@
 """Feed days: which days have papers, and the papers of one day in feed order."""
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Min, Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from paperwire.feed.models import DailyEntry
 from paperwire.papers.cards import card_papers
@@ -33,17 +37,28 @@ def parse_day(text: str) -> date:
 
 
 def visible_entries() -> QuerySet[DailyEntry]:
-    return DailyEntry.objects.filter(hidden=False)
+    """Entries public pages show: not hidden by staff, not submitted by a banned user."""
+    return DailyEntry.objects.filter(hidden=False).filter(
+        Q(submitted_by__isnull=True) | Q(submitted_by__profile__banned_at__isnull=True)
+    )
 
 
 def latest_day() -> date | None:
     return visible_entries().aggregate(day=Max("day"))["day"]
 
 
-def neighbours(day: date) -> Neighbours:
-    """The nearest earlier and later days that have papers (empty days are skipped)."""
+def today() -> date:
+    """Today's feed day: the date now in PAPERWIRE_TIMEZONE."""
+    return timezone.localdate(timezone=ZoneInfo(settings.PAPERWIRE_TIMEZONE))
+
+
+def neighbours(day: date, last: date | None = None) -> Neighbours:
+    """The nearest days with papers before `day` and after `last` (default: `day`).
+
+    Empty days are skipped; with `last`, the days in between (a week, a month) are too.
+    """
     before = visible_entries().filter(day__lt=day).aggregate(day=Max("day"))["day"]
-    after = visible_entries().filter(day__gt=day).aggregate(day=Min("day"))["day"]
+    after = visible_entries().filter(day__gt=last or day).aggregate(day=Min("day"))["day"]
     return Neighbours(before, after)
 
 
@@ -56,3 +71,17 @@ def entries_of_day(day: date) -> QuerySet[DailyEntry]:
         .prefetch_related(Prefetch("paper", queryset=card_papers()))
         .order_by("-paper__upvotes", "submitted_at", "pk")
     )
+
+
+def first_appearances(paper_ids: Iterable[int]) -> dict[int, DailyEntry]:
+    """Each paper's first visible entry (who brought it, for which organization), in one query."""
+    first: dict[int, DailyEntry] = {}
+    entries = (
+        visible_entries()
+        .filter(paper_id__in=list(paper_ids))
+        .select_related("organization")
+        .order_by("day", "submitted_at", "pk")
+    )
+    for entry in entries:
+        first.setdefault(entry.paper_id, entry)
+    return first

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from paperwire.accounts.models import Organization
@@ -14,6 +15,14 @@ class DailyEntry(models.Model):
     submitter_name = models.CharField(max_length=150, blank=True)
     submitter_fullname = models.CharField(max_length=200, blank=True)
     submitter_avatar_url = models.URLField(max_length=500, blank=True)
+    # A member of this site who submitted it; imported entries have none.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
     )
@@ -29,3 +38,39 @@ class DailyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper_id} on {self.day}"
+
+
+class Upvote(models.Model):
+    """One user's vote for a paper; Paper.upvotes moves with it in the same transaction."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upvotes"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="upvote_unique")]
+        indexes = [models.Index(fields=["paper", "created_at"], name="upvote_paper_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} upvoted {self.paper_id}"
+
+
+class TrendingScore(models.Model):
+    """The stored trending score of a paper on the feed recently (see feed/trending.py)."""
+
+    paper = models.OneToOneField(
+        Paper, on_delete=models.CASCADE, primary_key=True, related_name="trending"
+    )
+    score = models.FloatField(db_index=True)
+    # When the paper first went on the feed: the age the score decays with.
+    first_on_feed_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score"]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {self.score:.3f}"

@@ -1,10 +1,57 @@
+from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
-from paperwire.feed import days
+from paperwire.feed import days, periods
+from paperwire.feed import trending as ranking  # `trending` names the view
+from paperwire.feed.periods import Period
+
+# Long enough for a busy week on one page, short enough to stay quick on a phone.
+PER_PAGE = 50
+
+
+class Tab(NamedTuple):
+    label: str
+    url: str
+    current: bool
+
+
+def _tabs(current: str, day: date | None) -> list[Tab]:
+    """Daily / Weekly / Monthly / Trending, each going to the period that holds `day`."""
+    anchor = day or days.today()
+    daily = reverse("feed:day", args=[day.isoformat()]) if day and current != "trending" else None
+    return [
+        Tab("Daily", daily or reverse("feed:latest"), current == "day"),
+        Tab("Weekly", periods.week_of(anchor).get_absolute_url(), current == "week"),
+        Tab("Monthly", periods.month_of(anchor).get_absolute_url(), current == "month"),
+        Tab("Trending", reverse("feed:trending"), current == "trending"),
+    ]
+
+
+def _page_or_404(request: HttpRequest, items: QuerySet) -> Page:
+    paginator = Paginator(items, PER_PAGE)
+    number = request.GET.get("page", "1")
+    try:
+        return paginator.page(number)
+    except PageNotAnInteger:
+        raise Http404(f"“{number}” is not a page number.") from None
+    except EmptyPage:
+        raise Http404(
+            f"There is no page {number} here: the pages go from 1 to {paginator.num_pages}."
+        ) from None
+
+
+def _canonical_url(request: HttpRequest, path: str, page: Page | None = None) -> str:
+    if page is not None and page.number > 1:
+        path = f"{path}?page={page.number}"
+    return request.build_absolute_uri(path)
 
 
 def _render_day(request: HttpRequest, day: date | None) -> HttpResponse:
@@ -13,8 +60,9 @@ def _render_day(request: HttpRequest, day: date | None) -> HttpResponse:
         "day": day,
         "entries": entries,
         "nearby": days.neighbours(day) if day else days.Neighbours(None, None),
+        "tabs": _tabs("day", day),
         "canonical_url": (
-            request.build_absolute_uri(reverse("feed:day", args=[day.isoformat()])) if day else None
+            _canonical_url(request, reverse("feed:day", args=[day.isoformat()])) if day else None
         ),
     }
     return render(request, "feed/day.html", context)
@@ -36,3 +84,80 @@ def _parse_or_404(text: str) -> date:
         return days.parse_day(text.strip())
     except days.BadDay as e:
         raise Http404(str(e)) from None
+
+
+def _period_or_404(parse: Callable[[str], Period], text: str) -> Period:
+    try:
+        return parse(text.strip())
+    except periods.BadPeriod as e:
+        raise Http404(str(e)) from None
+
+
+def _render_period(request: HttpRequest, period: Period) -> HttpResponse:
+    page = _page_or_404(request, periods.entries_of_period(period))
+    # The Daily tab goes to the period's last day with papers, or to its first day.
+    anchor = (periods.last_day_with_papers(period) if page.object_list else None) or period.first
+    context = {
+        "period": period,
+        "page": page,
+        "entries": page.object_list,
+        "nearby": periods.neighbours(period),
+        "tabs": _tabs(period.kind, anchor),
+        "canonical_url": _canonical_url(request, period.get_absolute_url(), page),
+    }
+    return render(request, "feed/period.html", context)
+
+
+def week_page(request: HttpRequest, week: str) -> HttpResponse:
+    return _render_period(request, _period_or_404(periods.parse_week, week))
+
+
+def month_page(request: HttpRequest, month: str) -> HttpResponse:
+    return _render_period(request, _period_or_404(periods.parse_month, month))
+
+
+def trending(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    page = _page_or_404(request, ranking.ranked(now))
+    rows = list(page.object_list)
+    latest_day = days.latest_day()
+    first_entries = days.first_appearances(row.paper_id for row in rows)
+    items = [
+        {
+            "paper": row.paper,
+            "entry": first_entries.get(row.paper_id),
+            "score": ranking.describe_score(row.score),
+            # The hours the stored score was computed with, so the sum on the page adds up.
+            "hours": ranking.describe_hours(
+                ranking.hours_on_feed(row.first_on_feed_at, row.refreshed_at)
+            ),
+            "first_on_feed_at": row.first_on_feed_at,
+        }
+        for row in rows
+    ]
+    context = {
+        "page": page,
+        "items": items,
+        "offset": page.start_index() - 1 if items else 0,
+        "window_days": ranking.WINDOW.days,
+        "latest_day": latest_day,
+        "tabs": _tabs("trending", latest_day),
+        "canonical_url": _canonical_url(request, reverse("feed:trending"), page),
+    }
+    return render(request, "feed/trending.html", context)
+
+
+def about_trending(request: HttpRequest) -> HttpResponse:
+    context = {
+        "gravity": ranking.GRAVITY,
+        "hour_offset": ranking.HOUR_OFFSET,
+        "window_days": ranking.WINDOW.days,
+        "refresh_minutes": ranking.REFRESH_SECONDS // 60,
+        "examples": [
+            {"upvotes": e.upvotes, "hours": e.hours, "score": ranking.describe_score(e.score)}
+            for e in ranking.WORKED_EXAMPLE
+        ],
+        "newer_wins": ranking.WORKED_EXAMPLE[1].score > ranking.WORKED_EXAMPLE[0].score,
+        "day_old_needs": f"{ranking.upvotes_to_match(24, 6):.1f}",
+    }
+    return render(request, "about/trending.html", context)

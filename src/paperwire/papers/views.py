@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from paperwire.accounts.claims import verified_username
 from paperwire.feed.days import visible_entries
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Authorship, Paper, PaperCategory
@@ -13,20 +14,29 @@ AUTHORS_SHOWN = 25
 
 
 class Byline(NamedTuple):
-    """An author as the paper page lists them, with the number of their affiliation."""
+    """An author as the paper page lists them, with the number of their affiliation and
+    the username of the member verified as this author, if any."""
 
     name: str
     affiliation_number: int | None
+    username: str = ""
 
 
 def _bylines(authorships: list[Authorship]) -> tuple[list[Byline], list[str]]:
     """Authors with numbered affiliations, as journals print them: each affiliation once."""
     affiliations = list(dict.fromkeys(a.affiliation for a in authorships if a.affiliation))
-    if len(affiliations) == 1 and all(a.affiliation for a in authorships):
-        # Everyone at one place: the affiliation line says it, numbers would only be noise.
-        return [Byline(a.author.name, None) for a in authorships], affiliations
+    # Everyone at one place: the affiliation line says it, numbers would only be noise.
+    numbered = not (len(affiliations) == 1 and all(a.affiliation for a in authorships))
     numbers = {affiliation: n for n, affiliation in enumerate(affiliations, start=1)}
-    return [Byline(a.author.name, numbers.get(a.affiliation)) for a in authorships], affiliations
+    bylines = [
+        Byline(
+            a.author.name,
+            numbers.get(a.affiliation) if numbered else None,
+            getattr(a, "verified_username", None) or "",
+        )
+        for a in authorships
+    ]
+    return bylines, affiliations
 
 
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
@@ -39,7 +49,13 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = (
         Paper.objects.select_related("primary_category")
         .prefetch_related(
-            Prefetch("authorships", queryset=Authorship.objects.select_related("author")),
+            # Each author with the member verified as them, if any: no query per author.
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").annotate(
+                    verified_username=verified_username()
+                ),
+            ),
             Prefetch(
                 "paper_categories",
                 queryset=PaperCategory.objects.select_related("category"),

@@ -1,0 +1,163 @@
+"""Organization pages: the list, one organization, creating one, managing its members."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from paperwire.accounts import orgs
+from paperwire.accounts.models import Organization
+from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.feed.days import visible_entries
+from paperwire.papers.cards import card_papers
+
+ORGS_PER_PAGE = 48
+PAPERS_PER_PAGE = 20
+SORTS = {
+    "new": ("-day", "-paper__upvotes", "pk"),
+    "top": ("-paper__upvotes", "-day", "pk"),
+}
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(
+        label="Short name",
+        max_length=100,
+        help_text="Used in the address: /orgs/your-name. Letters, digits, “-” and “_”.",
+    )
+    fullname = forms.CharField(label="Full name", max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
+    )
+    website = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+
+def _organization(request: HttpRequest, name: str) -> Organization:
+    """The organization a URL names, if this user may see it; 404 otherwise."""
+    org = Organization.objects.filter(name__iexact=name).first()
+    if org is None or not orgs.can_view(org, request.user):
+        raise Http404(f"There is no organization called “{name}”.")
+    return org
+
+
+def org_list(request: HttpRequest) -> HttpResponse:
+    listed = orgs.approved_organizations()
+    page = Paginator(listed, ORGS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orgs/list.html", {"page": page})
+
+
+def detail(request: HttpRequest, name: str) -> HttpResponse:
+    org = _organization(request, name)
+    if org.name != name:
+        return redirect(org, permanent=True)
+    sort = request.GET.get("sort", "new")
+    if sort not in SORTS:
+        sort = "new"
+    entries = (
+        visible_entries()
+        .filter(organization=org)
+        .select_related("organization")
+        .prefetch_related(Prefetch("paper", queryset=card_papers()))
+        .order_by(*SORTS[sort])
+    )
+    page = Paginator(entries, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    members = orgs.members_for_page(org)
+    mine = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "org": org,
+        "members": members,
+        "membership": mine,
+        "can_manage": (mine is not None and mine.role == "admin") or request.user.is_staff,
+        "sort": sort,
+        "page": page,
+    }
+    return render(request, "orgs/detail.html", context)
+
+
+@login_required
+@ratelimit(key="user_or_ip", rate="10/h", method="POST")
+def create(request: HttpRequest) -> HttpResponse:
+    not_allowed = ""
+    try:
+        check_active_member(request.user)
+    except NotAllowed as e:
+        not_allowed = e.message
+    form = OrganizationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = orgs.do_create_organization(
+                request.user, orgs.NewOrganization(**form.cleaned_data)
+            )
+        except (NotAllowed, orgs.OrgError) as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(
+                request,
+                f"{org} is created. Staff will review it shortly; until then only its "
+                "members can see its page.",
+            )
+            return redirect(org)
+    return render(request, "orgs/create.html", {"form": form, "not_allowed": not_allowed})
+
+
+def _after_change(request: HttpRequest, org: Organization, done: str) -> HttpResponse:
+    messages.success(request, done)
+    return redirect(org.get_absolute_url() + "#members")
+
+
+def _refused(
+    request: HttpRequest, org: Organization, e: NotAllowed | orgs.OrgError
+) -> HttpResponse:
+    messages.error(request, e.message)
+    return redirect(org.get_absolute_url() + "#members")
+
+
+@require_POST
+@login_required
+@ratelimit(key="user_or_ip", rate="60/h", method="POST")
+def add_member(request: HttpRequest, name: str) -> HttpResponse:
+    org = _organization(request, name)
+    try:
+        membership = orgs.do_add_member(request.user, org, request.POST.get("username", ""))
+    except (NotAllowed, orgs.OrgError) as e:
+        return _refused(request, org, e)
+    return _after_change(request, org, f"{membership.user.get_username()} is now a member.")
+
+
+@require_POST
+@login_required
+@ratelimit(key="user_or_ip", rate="60/h", method="POST")
+def remove_member(request: HttpRequest, name: str, username: str) -> HttpResponse:
+    org = _organization(request, name)
+    leaving = username.lower() == request.user.get_username().lower()
+    try:
+        orgs.do_remove_member(request.user, org, username)
+    except (NotAllowed, orgs.OrgError) as e:
+        return _refused(request, org, e)
+    if leaving:
+        messages.success(request, f"You left {org}.")
+        # A pending organization's page is for members only; the leaver lands elsewhere.
+        return redirect(org if orgs.can_view(org, request.user) else "orgs:list")
+    return _after_change(request, org, f"{username} is no longer a member.")
+
+
+@require_POST
+@login_required
+@ratelimit(key="user_or_ip", rate="60/h", method="POST")
+def set_role(request: HttpRequest, name: str, username: str) -> HttpResponse:
+    org = _organization(request, name)
+    role = request.POST.get("role", "")
+    try:
+        membership = orgs.do_set_role(request.user, org, username, role)
+    except (NotAllowed, orgs.OrgError) as e:
+        return _refused(request, org, e)
+    return _after_change(
+        request,
+        org,
+        f"{membership.user.get_username()} is now {membership.get_role_display().lower()}.",
+    )

@@ -1,0 +1,30 @@
+"""Who may take part: the checks every write (submit, vote, comment, claim, save) starts with."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from paperwire.accounts.models import Profile
+
+
+class NotAllowed(Exception):
+    """The user may not do this; the message says why in words a reader understands."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else "You are not allowed to do that."
+
+
+def check_active_member(user: AbstractBaseUser | AnonymousUser) -> None:
+    """A signed-in, not banned user whose email address is verified."""
+    if not user.is_authenticated:
+        raise NotAllowed("Log in to do that.")
+    profile = Profile.objects.filter(user_id=user.pk).first()
+    if not user.is_active or (profile is not None and profile.banned_at is not None):
+        raise NotAllowed("This account is suspended.")
+    if profile is None or profile.email_verified_at is None:
+        raise NotAllowed("Verify your email address first: follow the link we emailed you.")
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    """The name pages show for a user: their full name, else their username."""
+    profile = getattr(user, "profile", None)
+    return (profile.fullname if profile else "") or user.get_username()

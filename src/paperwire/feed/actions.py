@@ -1,0 +1,119 @@
+"""Views that change the feed: submitting a paper, upvoting one."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.error_pages import rate_limited
+from paperwire.feed import services
+from paperwire.feed.forms import SubmitForm
+from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from paperwire.papers.models import Paper
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go back to: the form's `next` when it is a page of this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _too_often(request: HttpRequest) -> HttpResponse | None:
+    """The 429 answer when the ratelimit decorator (block=False) marked the request.
+
+    The view answers itself rather than leaving django-ratelimit's exception to a
+    middleware, so that a script gets JSON and a reader gets the 429 page.
+    """
+    if not getattr(request, "limited", False):
+        return None
+    if _wants_json(request):
+        response = JsonResponse(
+            {"error": "That was a lot at once. Please wait a minute and try again."}, status=429
+        )
+        response["Retry-After"] = "60"
+        return response
+    return rate_limited(request, Exception("rate limited"))
+
+
+@login_required
+@ratelimit(key="user_or_ip", rate="20/h", method="POST", block=False)
+def submit(request: HttpRequest) -> HttpResponse:
+    if refused := _too_often(request):
+        return refused
+    not_allowed = ""
+    try:
+        check_active_member(request.user)
+    except NotAllowed as e:
+        not_allowed = e.message
+    organizations = services.organizations_for(request.user)
+    form = SubmitForm(
+        request.POST if request.method == "POST" else None, organizations=organizations
+    )
+    refusal: services.SubmissionError | None = None
+    if request.method == "POST" and not not_allowed and form.is_valid():
+        try:
+            entry = services.do_submit(
+                request.user,
+                form.cleaned_data["paper"],
+                comment=form.cleaned_data["comment"],
+                organization=form.cleaned_data.get("organization"),
+            )
+        except NotAllowed as e:
+            form.add_error(None, e.message)
+        except services.SubmissionError as e:
+            if e.link:
+                refusal = e  # shown with its link, which a form error can't carry
+            else:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"Thank you! “{entry.paper.title}” is on today's feed.")
+            return redirect(entry.paper)
+    context = {
+        "form": form,
+        "not_allowed": not_allowed,
+        "refusal": refusal,
+        "allowance": services.allowance(request.user),  # type: ignore[arg-type]
+        "max_age_days": settings.SUBMISSION_MAX_AGE_DAYS,
+        "has_organizations": bool(organizations),
+    }
+    return render(request, "feed/submit.html", context)
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=False)
+def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    if refused := _too_often(request):
+        return refused
+    try:
+        paper = Paper.objects.get(arxiv_id=parse_arxiv_id(arxiv_id).id)
+    except (InvalidArxivId, Paper.DoesNotExist):
+        raise Http404(f"The paper {arxiv_id} is not on this site.") from None
+    back = _safe_next(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse({"error": "Log in to upvote papers."}, status=401)
+        return redirect_to_login(back)
+    try:
+        voted, count = services.do_toggle_upvote(request.user, paper)
+    except NotAllowed as e:
+        if _wants_json(request):
+            return JsonResponse({"error": e.message}, status=403)
+        messages.error(request, e.message)
+        return redirect(back)
+    if _wants_json(request):
+        return JsonResponse({"voted": voted, "upvotes": count})
+    return redirect(back)

@@ -1,0 +1,120 @@
+"""paperwire worker — run the periodic jobs (trending scores, …) until stopped.
+
+Every job is idempotent: killing the worker mid-job loses nothing that the next run
+does not redo. SIGTERM or SIGINT lets the running job finish, then the worker exits 0.
+"""
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+
+from paperwire.feed import trending
+
+logger = logging.getLogger("paperwire.worker")
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    run: Callable[[], str]  # does the work, returns one line for the log
+    every: int  # seconds between runs unless --<name>-every says otherwise
+    help: str
+
+
+def refresh_trending() -> str:
+    written = trending.refresh_scores()
+    return f"{written} trending score{'s' if written != 1 else ''} refreshed"
+
+
+# A later feature adds its job here, in one line; it gets a --<name>-every option.
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("trending", refresh_trending, trending.REFRESH_SECONDS, "trending scores"),
+]
+
+
+def _seconds(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs in a loop (or each once with --once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="run every job once and exit (for cron, tests)"
+        )
+        for job in PERIODIC_JOBS:
+            parser.add_argument(
+                f"--{job.name}-every",
+                type=_seconds,
+                default=job.every,
+                metavar="SECONDS",
+                help=f"seconds between runs of {job.help} (default {job.every})",
+            )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        jobs = list(PERIODIC_JOBS)
+        if options["once"]:
+            failed = [job.name for job in jobs if not self._run(job)]
+            if failed:
+                raise CommandError(f"these jobs failed: {', '.join(failed)} (see the log above)")
+            return
+        every = {job.name: options[f"{job.name.replace('-', '_')}_every"] for job in jobs}
+        self._loop(jobs, every)
+
+    def _loop(self, jobs: list[PeriodicJob], every: dict[str, int]) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            # Only ask: the job in progress finishes, so nothing is left half-done.
+            logger.info("worker: %s received, stopping", signal.Signals(signum).name)
+            stop.set()
+
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        logger.info(
+            "worker: started; %s",
+            ", ".join(f"{job.name} every {every[job.name]} s" for job in jobs),
+        )
+        due = {job.name: time.monotonic() for job in jobs}
+        try:
+            while not stop.is_set():
+                for job in jobs:
+                    if stop.is_set():
+                        break
+                    if time.monotonic() >= due[job.name]:
+                        # As around a web request: a long-lived process must not keep
+                        # a connection the database closed meanwhile.
+                        close_old_connections()
+                        self._run(job)
+                        close_old_connections()
+                        due[job.name] = time.monotonic() + every[job.name]
+                # Event.wait wakes at once when a signal handler sets it.
+                stop.wait(max(min(due.values()) - time.monotonic(), 0))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        logger.info("worker: stopped")
+
+    def _run(self, job: PeriodicJob) -> bool:
+        """Run one job, logging what it did; a failure is logged and the worker goes on."""
+        started = time.monotonic()
+        try:
+            summary = job.run()
+        except Exception:
+            logger.exception("%s: failed after %.2f s", job.name, time.monotonic() - started)
+            return False
+        logger.info("%s: %s in %.2f s", job.name, summary, time.monotonic() - started)
+        return True
