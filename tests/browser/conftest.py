@@ -70,10 +70,12 @@ def assert_no_horizontal_overflow(page: Page) -> None:
 
 
 def assert_touch_friendly(page: Page) -> None:
-    """Every link outside the abstract is at least 32px tall, every button 44px."""
+    """On a phone: every shown link outside the abstract is at least 32px tall, every
+    button and field 44px (controls inside a closed menu are not shown, so not counted)."""
     too_small = page.evaluate(
-        """() => [...document.querySelectorAll('a, button, summary, input')]
-            .filter(el => !el.closest('.skip-link, .abstract'))
+        """() => [...document.querySelectorAll('a, button, summary, input, select, textarea')]
+            .filter(el => !el.closest('.skip-link, .abstract') && el.checkVisibility()
+                          && !el.matches('input[type=hidden], input[type=checkbox]'))
             .map(el => [el, el.getBoundingClientRect()])
             .filter(([el, box]) => box.height < (el.matches('.button, button, input') ? 44 : 32))
             .map(([el, box]) => `${el.outerHTML.slice(0, 80)}: ${Math.round(box.height)}px`)"""

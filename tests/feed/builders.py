@@ -1,12 +1,15 @@
 """Papers on the feed, built the way imports build them: through upsert_papers."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from paperwire.accounts.models import Organization
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.records import AuthorName, PaperRecord
 from paperwire.ingest.upsert import upsert_papers
 from paperwire.papers.models import Paper
+
+ATOM = Path(__file__).parents[1] / "ingest" / "fixtures" / "atom"
 
 
 def make_paper(
@@ -60,3 +63,14 @@ def put_on_feed(
 
 def make_organization(name: str = "deepmind", fullname: str = "Google DeepMind") -> Organization:
     return Organization.objects.create(name=name, fullname=fullname)
+
+
+def arxiv_feed(arxiv_id: str, published: datetime) -> str:
+    """arXiv's answer for one paper, first published at `published`."""
+    return (
+        (ATOM / "constructed_edge_cases.xml")
+        .read_text()
+        .replace("2502.08025", arxiv_id)
+        .replace("2025-02-11T18:59:59Z", published.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        .replace("2025-03-04T09:30:00Z", published.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    )

@@ -1,7 +1,6 @@
 """/papers/submit: Alice (verified) submits, Nora (unverified) may not, Sam (staff) has no limit."""
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,29 +14,17 @@ from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, Upvote
 from paperwire.feed.services import SubmissionError, check_submission, do_submit
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.feed.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
 from tests.personas import CsrfClient, logged_in, make_user
 from tests.replay_server import ReplayServer, Reply
 
 pytestmark = pytest.mark.django_db
 
 SUBMIT = "/papers/submit"
-ATOM = Path(__file__).parents[1] / "ingest" / "fixtures" / "atom"
 
 
 def days_ago(days: int) -> datetime:
     return timezone.now() - timedelta(days=days)
-
-
-def arxiv_feed(arxiv_id: str, published: datetime) -> str:
-    """arXiv's answer for one paper, first published at `published`."""
-    return (
-        (ATOM / "constructed_edge_cases.xml")
-        .read_text()
-        .replace("2502.08025", arxiv_id)
-        .replace("2025-02-11T18:59:59Z", published.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        .replace("2025-03-04T09:30:00Z", published.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    )
 
 
 @pytest.fixture
