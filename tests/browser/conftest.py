@@ -7,6 +7,7 @@ the tests also build their data through the ORM; Django would refuse that as
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,10 +64,25 @@ def save_screenshot(page: Page, name: str) -> None:
 
 
 def assert_no_horizontal_overflow(page: Page) -> None:
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
+    """The page never scrolls sideways. Checked until it settles (a menu closing, a message
+    sliding in); a layout that overflows for good fails, naming the elements that stick out."""
+    deadline = time.monotonic() + 2
+    while True:
+        scroll_width, inner_width = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        if scroll_width <= inner_width or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    if scroll_width > inner_width:
+        culprits = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .slice(-5).map(el => el.outerHTML.slice(0, 120))"""
+        )
+    assert scroll_width <= inner_width, (
+        f"{page.url} scrolls sideways: {scroll_width}px; sticking out: {culprits}"
     )
-    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px"
 
 
 def assert_touch_friendly(page: Page) -> None:

@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -32,7 +32,7 @@ from paperwire.accounts.forms import (
 )
 from paperwire.accounts.models import Membership
 from paperwire.accounts.rules import NotAllowed
-from paperwire.collections.models import Collection
+from paperwire.collections.services import AnyUser, collections_of
 from paperwire.error_pages import rate_limited
 from paperwire.feed.days import visible_entries
 from paperwire.feed.models import Upvote
@@ -202,7 +202,7 @@ TABS = {
 }
 
 
-def _tab_items(tab: str, user: User, viewer_is_owner: bool) -> QuerySet[Any]:
+def _tab_items(tab: str, user: User, viewer: AnyUser) -> QuerySet[Any]:
     """What one tab lists, newest first; each query loads what a card needs in bulk."""
     if tab == "submitted":
         return (
@@ -221,10 +221,7 @@ def _tab_items(tab: str, user: User, viewer_is_owner: bool) -> QuerySet[Any]:
     if tab == "authored":
         mine = authored_papers(user).values("pk")
         return card_papers().filter(pk__in=mine).order_by("-published_at", "-pk")
-    collections = Collection.objects.filter(owner=user)
-    if not viewer_is_owner:
-        collections = collections.filter(is_public=True)
-    return collections.annotate(paper_count=Count("items")).order_by("-updated_at", "-pk")
+    return collections_of(user, viewer)
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
@@ -245,11 +242,9 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "submitted": visible_entries().filter(submitted_by=user).count(),
         "upvoted": Upvote.objects.filter(user=user).count(),
         "authored": authored_papers(user).count(),
-        "collections": Collection.objects.filter(
-            Q(owner=user) & (Q() if is_owner else Q(is_public=True))
-        ).count(),
+        "collections": collections_of(user, request.user).count(),
     }
-    page = Paginator(_tab_items(tab, user, is_owner), PAPERS_PER_PAGE).get_page(
+    page = Paginator(_tab_items(tab, user, request.user), PAPERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     organizations = [
