@@ -7,6 +7,7 @@ from paperwire.error_pages import server_error
 from paperwire.ingest.records import AuthorName
 from paperwire.papers.models import Paper
 from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +230,21 @@ def test_a_server_error_page_needs_nothing_that_can_fail() -> None:
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_the_feed_days_link_a_members_profile_and_an_approved_organization(client: Client) -> None:
+    alice = make_user("alice", fullname="Alice Adams")
+    paper = make_paper("2502.08025")
+    approved = make_organization("cern", "CERN")
+    approved.approved = True
+    approved.save()
+    put_on_feed(
+        paper, date(2026, 8, 3), submitter="alice", organization=approved, submitted_by=alice
+    )
+    put_on_feed(paper, date(2026, 8, 4), submitter="importer", organization=make_organization())
+
+    html = client.get("/papers/2502.08025").content.decode()
+
+    assert '<a href="/u/alice">' in html and '<a href="/orgs/cern">CERN</a>' in html
+    # An imported submitter is a name, and an organization awaiting approval has no page yet.
+    assert "Submitted by importer" in html and "/orgs/deepmind" not in html
