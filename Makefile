@@ -44,3 +44,7 @@ test: lint test-sqlite test-postgres ## lint, then the whole suite on SQLite and
 
 bench: install ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python bench/import_snapshot.py
+	$(BIN)/python bench/embed_throughput.py
+	$(BIN)/python bench/vector_index.py
+	$(BIN)/python bench/lexical_engines.py
+	$(BIN)/python bench/search_latency.py

@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tests.personas import CsrfClient
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -40,3 +42,12 @@ def csrf_client() -> "CsrfClient":
     from tests.personas import CsrfClient
 
     return CsrfClient()
+
+
+@pytest.fixture(autouse=True)
+def fresh_lexical_index() -> "Iterator[None]":
+    """The tantivy index of an in-memory test database lives as long as the database."""
+    yield
+    from paperwire.search.lexical_index import forget_indexes
+
+    forget_indexes()

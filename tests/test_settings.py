@@ -42,6 +42,9 @@ def test_it_starts_with_no_configuration_at_all(tmp_path: Path) -> None:
         ("PAPERWIRE_ARXIV_MAX_RETRIES", "2.5", "PAPERWIRE_ARXIV_MAX_RETRIES='2.5' is not an int"),
         ("PAPERWIRE_ARXIV_API_URL", "ftp://x", "PAPERWIRE_ARXIV_API_URL='ftp://x' is not an http"),
         ("PAPERWIRE_SECRET_KEY_FILE", "/nonexistent/key", "PAPERWIRE_SECRET_KEY_FILE: cannot read"),
+        ("PAPERWIRE_SMTP_URL", "http://mail", "PAPERWIRE_SMTP_URL: use smtp://"),
+        ("PAPERWIRE_SUBMISSIONS_PER_DAY", "-1", "is below the minimum 0"),
+        ("PAPERWIRE_SEARCH_EMBEDDER", "bert", "PAPERWIRE_SEARCH_EMBEDDER='bert' is not one of"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(

@@ -69,3 +69,10 @@ def envfloat(name: str, default: float, *, minimum: float | None = None) -> floa
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise SettingError(f"{name}={value!r} is not one of: {', '.join(choices)}")
+    return value

@@ -7,7 +7,16 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from paperwire.env import SettingError, env, envbool, envfloat, envint, envlist, envsecret
+from paperwire.env import (
+    SettingError,
+    env,
+    envbool,
+    envchoice,
+    envfloat,
+    envint,
+    envlist,
+    envsecret,
+)
 from paperwire.mail import smtp_settings
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -113,6 +122,7 @@ INSTALLED_APPS = [
     "paperwire.feed",
     "paperwire.discussion",
     "paperwire.collections",
+    "paperwire.search",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +192,11 @@ globals().update(smtp_settings(envsecret("PAPERWIRE_SMTP_URL") or "", VAR_DIR / 
 # Community rules (see the README for what each one does).
 SUBMISSIONS_PER_DAY = envint("PAPERWIRE_SUBMISSIONS_PER_DAY", 3, minimum=0)
 SUBMISSION_MAX_AGE_DAYS = envint("PAPERWIRE_SUBMISSION_MAX_AGE_DAYS", 14, minimum=1)
+
+# Search: the dense half of hybrid search ("off" leaves it lexical only), and where
+# vectors are searched ("auto": pgvector on PostgreSQL, an embedded ANN index on SQLite).
+SEARCH_EMBEDDER = envchoice("PAPERWIRE_SEARCH_EMBEDDER", "minilm", ("minilm", "off"))
+VECTOR_INDEX = envchoice("PAPERWIRE_VECTOR_INDEX", "auto", ("auto", "exact"))
 
 # Rate limits (django-ratelimit) count in this cache. The default is per process,
 # which is right for `make run`; several server processes need a shared cache.

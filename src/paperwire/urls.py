@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("paperwire.accounts.org_urls")),
     path("", include("paperwire.discussion.urls")),
     path("", include("paperwire.collections.urls")),
+    path("", include("paperwire.search.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from paperwire.ingest.records import PaperRecord
 from paperwire.papers.models import Author, Category
 from paperwire.papers.taxonomy import category_name
+from paperwire.search.lexical import index_papers
 
 # Columns that follow the newest version of the paper.
 CORE = (
@@ -319,6 +320,8 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
             {result.ids[a]: r for a, r in relations.items()},
             replace={result.ids[a] for a in relations if a in existing},
         )
+        # In the batch's transaction: a committed paper is always findable by its words.
+        index_papers(result.changed)
     return result
 
 

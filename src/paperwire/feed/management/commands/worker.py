@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from paperwire.feed import trending
+from paperwire.search import dense
 
 logger = logging.getLogger("paperwire.worker")
 
@@ -37,6 +38,7 @@ def refresh_trending() -> str:
 # A later feature adds its job here, in one line; it gets a --<name>-every option.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("trending", refresh_trending, trending.REFRESH_SECONDS, "trending scores"),
+    PeriodicJob("index", dense.index_job, dense.INDEX_JOB_SECONDS, "embedding new papers"),
 ]
 
 

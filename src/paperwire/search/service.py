@@ -1,0 +1,345 @@
+"""Paper search as the page, the API and the evaluation use it.
+
+A query goes: parse -> an arXiv id goes straight to its paper -> lexical and dense
+candidates -> fusion -> filters in the database -> sort -> one page of cards.
+"""
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
+
+from paperwire.feed.days import visible_entries
+from paperwire.ingest.arxiv_api import ArxivPaperNotFound, ArxivUnavailable, fetch_and_store
+from paperwire.ingest.records import RecordError
+from paperwire.papers.arxiv_ids import InvalidArxivId
+from paperwire.papers.cards import card_papers
+from paperwire.papers.models import Authorship, Paper, PaperCategory
+from paperwire.search.fusion import fuse
+from paperwire.search.lexical import lexical_search, words_pending
+from paperwire.search.query import ParsedQuery, Term, parse_query
+
+logger = logging.getLogger(__name__)
+
+SORTS = ("relevance", "newest", "upvotes")
+METHODS = ("lexical", "dense", "hybrid")
+# How many candidates each retriever hands to fusion. Lexical matches are cheap and
+# are the total a reader sees; dense neighbours beyond a few hundred are rarely relevant
+# and a deeper ANN search costs latency. Tuned on SciFact's train split (see eval-search).
+LEXICAL_DEPTH = 1000
+DENSE_DEPTH = 300
+# Fusion chosen by measurement on SciFact train: see the report of eval-search.
+FUSION_METHOD = "rrf"
+FUSION_PARAMS: dict[str, float] = {"k": 60.0}
+MAX_PER_PAGE = 100
+CHUNK = 500  # ids per IN (...) query
+
+
+@dataclass
+class SearchFilters:
+    published_from: date | None = None
+    published_to: date | None = None
+    category: str | None = None
+    organization: str | None = None
+    on_feed: bool = False
+    has_code: bool = False
+    min_upvotes: int | None = None
+
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+
+@dataclass
+class SearchResults:
+    query: ParsedQuery
+    total: int
+    papers: list[Paper]
+    page: int
+    per_page: int
+    num_pages: int
+    lexical_only: bool = False
+    redirect_to: str | None = None
+    sort: str = "relevance"
+    # Reader-facing sentences: the query's own (cut, unbalanced quote...) and the search's.
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ranking:
+    """Candidates best first, before filters, and whether dense retrieval was missing."""
+
+    ranked: list[tuple[int, float]]
+    lexical_only: bool
+    # Papers stored too recently to be found by their words yet (a bulk import's backlog).
+    words_pending: int = 0
+
+
+def search_papers(
+    text: str,
+    filters: SearchFilters | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    method: str = "hybrid",
+) -> SearchResults:
+    filters = filters or SearchFilters()
+    query = parse_query(text or "")
+    notices = list(query.notices)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    if query.arxiv_id:
+        url = _paper_url(query.arxiv_id, notices)
+        if url:
+            return SearchResults(query, 1, [], 1, per_page, 1, redirect_to=url, notices=notices)
+    if sort not in SORTS:
+        sort = "relevance"
+    if method not in METHODS:
+        method = "hybrid"
+
+    if query.is_empty():
+        # Nothing to rank by: list what the filters keep, newest first unless asked otherwise.
+        sort = "upvotes" if sort == "upvotes" else "newest"
+        papers = _filtered(Paper.objects.all(), filters).order_by(*_db_order(sort))
+        total = papers.count()
+        page, num_pages = _clamp(page, total, per_page)
+        start = (page - 1) * per_page
+        ids = list(papers.values_list("pk", flat=True)[start : start + per_page])
+        return SearchResults(
+            query, total, _cards(ids), page, per_page, num_pages, sort=sort, notices=notices
+        )
+
+    ranking = rank_papers(query, method)
+    if backlog := ranking.words_pending:
+        papers_are = "papers are" if backlog != 1 else "paper is"
+        notices.append(
+            f"{backlog:,} recently added {papers_are} not searchable by words yet; "
+            "they will be within a few minutes."
+        )
+    ids = _keep_filtered([pk for pk, _score in ranking.ranked], filters)
+    if sort != "relevance":
+        ids = _sorted_by(ids, sort)
+    total = len(ids)
+    page, num_pages = _clamp(page, total, per_page)
+    start = (page - 1) * per_page
+    return SearchResults(
+        query,
+        total,
+        _cards(ids[start : start + per_page]),
+        page,
+        per_page,
+        num_pages,
+        lexical_only=ranking.lexical_only,
+        sort=sort,
+        notices=notices,
+    )
+
+
+def rank_papers(
+    query: ParsedQuery,
+    method: str = "hybrid",
+    *,
+    fusion: str | None = None,
+    fusion_params: dict[str, float] | None = None,
+    lexical_depth: int = LEXICAL_DEPTH,
+    dense_depth: int = DENSE_DEPTH,
+) -> Ranking:
+    """Every candidate for a parsed query, best first (the evaluation tunes the keywords)."""
+    lexical_run: list[tuple[int, float]] = []
+    if method in ("lexical", "hybrid"):
+        lexical_run = lexical_search(query, limit=lexical_depth)
+    backlog = words_pending()
+    if method == "lexical":
+        return Ranking(lexical_run, lexical_only=False, words_pending=backlog)
+    # Imported here: the dense module loads numpy and the ANN backends, which lexical
+    # search (and every page that never searches) need not pay for.
+    from paperwire.search import dense
+
+    embedder_on = dense.embedder_enabled()
+    dense_text = query.dense_text()
+    dense_run: list[tuple[int, float]] = []
+    lexical_only = not embedder_on
+    if embedder_on and dense_text:
+        try:
+            dense_run = dense.dense_search(dense.query_vector(dense_text), limit=dense_depth)
+        except Exception:
+            # Dense search is an improvement, not a requirement: words still find papers.
+            logger.exception("dense search failed; answering with lexical results only")
+            lexical_only = True
+        dense_run = _meeting_constraints(dense_run, query, {pk for pk, _ in lexical_run})
+    if method == "dense":
+        return Ranking(dense_run, lexical_only=lexical_only, words_pending=backlog)
+    if lexical_run and not lexical_only and dense_text:
+        # A paper whose embedding is pending is found by words only: say so on the page.
+        lexical_only = bool(dense.pending_ids(pk for pk, _ in lexical_run))
+    if not dense_run:
+        return Ranking(lexical_run, lexical_only, backlog)
+    ranked = fuse(
+        [lexical_run, dense_run],
+        fusion or FUSION_METHOD,
+        **(FUSION_PARAMS if fusion_params is None else fusion_params),
+    )
+    return Ranking(ranked, lexical_only, backlog)
+
+
+# Constraints a dense candidate must meet too ---------------------------------------------
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> str:
+    # Words separated by single spaces and padded, so " term " finds whole words and phrases.
+    return " " + " ".join(_WORD.findall(text.casefold())) + " "
+
+
+def _hard_terms(query: ParsedQuery) -> list[Term]:
+    """Terms every result must honour: exclusions, fields, phrases and categories.
+
+    Plain words are soft for dense retrieval: finding papers that say the same thing
+    in other words is what it is for.
+    """
+    return [t for t in query.terms if t.negated or t.field is not None or t.phrase]
+
+
+def _meeting_constraints(
+    run: list[tuple[int, float]], query: ParsedQuery, lexical_matches: set[int]
+) -> list[tuple[int, float]]:
+    hard = _hard_terms(query)
+    if not hard or not run:
+        return run
+    # Lexical matches already honour every term; only check the others.
+    unchecked = [pk for pk, _ in run if pk not in lexical_matches]
+    texts = _field_texts(unchecked)
+    keep = {pk for pk in unchecked if all(_honours(texts[pk], term) for term in hard)}
+    return [(pk, score) for pk, score in run if pk in lexical_matches or pk in keep]
+
+
+def _field_texts(ids: list[int]) -> dict[int, dict[str, str]]:
+    texts: dict[int, dict[str, str]] = {
+        pk: {"ti": "", "abs": "", "au": "", "cat": " "} for pk in ids
+    }
+    for chunk in _chunks(ids):
+        for pk, title, abstract, primary in Paper.objects.filter(pk__in=chunk).values_list(
+            "pk", "title", "abstract", "primary_category_id"
+        ):
+            texts[pk].update(
+                ti=_words(title), abs=_words(abstract), cat=f" {(primary or '').casefold()} "
+            )
+        for pk, name in Authorship.objects.filter(paper_id__in=chunk).values_list(
+            "paper_id", "author__name"
+        ):
+            texts[pk]["au"] += _words(name)
+        for pk, code in PaperCategory.objects.filter(paper_id__in=chunk).values_list(
+            "paper_id", "category_id"
+        ):
+            texts[pk]["cat"] += f"{code.casefold()} "
+    return texts
+
+
+def _honours(texts: dict[str, str], term: Term) -> bool:
+    if term.field == "cat":
+        code = term.text.strip().casefold()
+        # cat:cs matches cs.LG as arXiv's own search does.
+        found = f" {code} " in texts["cat"] or f" {code}." in texts["cat"]
+    else:
+        needle = _words(term.text)
+        if needle == "  ":
+            return True  # only punctuation: nothing to require
+        haystack = texts[term.field] if term.field else texts["ti"] + texts["abs"] + texts["au"]
+        found = needle in haystack
+    return found != term.negated
+
+
+# Filters and sorting in the database -----------------------------------------------------
+
+
+def _filtered(papers: QuerySet[Paper], filters: SearchFilters) -> QuerySet[Paper]:
+    if filters.published_from:
+        papers = papers.filter(published_at__gte=_start_of(filters.published_from))
+    if filters.published_to:
+        papers = papers.filter(published_at__lt=_start_of(filters.published_to + timedelta(1)))
+    if filters.category:
+        cross_listed = PaperCategory.objects.filter(
+            paper=OuterRef("pk"), category_id=filters.category
+        )
+        papers = papers.filter(Q(primary_category_id=filters.category) | Exists(cross_listed))
+    if filters.organization:
+        entries = visible_entries().filter(
+            paper=OuterRef("pk"), organization__name=filters.organization
+        )
+        papers = papers.filter(Exists(entries))
+    if filters.on_feed:
+        papers = papers.filter(Exists(visible_entries().filter(paper=OuterRef("pk"))))
+    if filters.has_code:
+        papers = papers.exclude(code_url="")
+    if filters.min_upvotes is not None:
+        papers = papers.filter(upvotes__gte=filters.min_upvotes)
+    return papers
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _db_order(sort: str) -> list[OrderBy]:
+    newest = [F("published_at").desc(nulls_last=True), F("pk").desc()]
+    return [F("upvotes").desc(), *newest] if sort == "upvotes" else newest
+
+
+def _keep_filtered(ids: list[int], filters: SearchFilters) -> list[int]:
+    if filters.is_empty() or not ids:
+        return ids
+    kept: set[int] = set()
+    for chunk in _chunks(ids):
+        kept.update(
+            _filtered(Paper.objects.filter(pk__in=chunk), filters).values_list("pk", flat=True)
+        )
+    return [pk for pk in ids if pk in kept]
+
+
+def _sorted_by(ids: list[int], sort: str) -> list[int]:
+    keys: dict[int, tuple[float, float, int]] = {}
+    for chunk in _chunks(ids):
+        for pk, published, upvotes in Paper.objects.filter(pk__in=chunk).values_list(
+            "pk", "published_at", "upvotes"
+        ):
+            stamp = published.timestamp() if published else -math.inf
+            keys[pk] = (upvotes if sort == "upvotes" else 0, stamp, pk)
+    return sorted(ids, key=lambda pk: keys[pk], reverse=True)
+
+
+def _clamp(page: int, total: int, per_page: int) -> tuple[int, int]:
+    num_pages = max(1, math.ceil(total / per_page))
+    return min(max(page, 1), num_pages), num_pages
+
+
+def _cards(ids: Sequence[int]) -> list[Paper]:
+    by_pk = {paper.pk: paper for paper in card_papers().filter(pk__in=list(ids))}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+# An arXiv id as the whole query ----------------------------------------------------------
+
+
+def _paper_url(arxiv_id: str, notices: list[str]) -> str | None:
+    """The paper's page, fetched from arXiv first when unknown; None and a notice on failure."""
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        try:
+            fetch_and_store([arxiv_id])
+        except (ArxivPaperNotFound, ArxivUnavailable, RecordError, InvalidArxivId) as error:
+            notices.append(f"Could not fetch {arxiv_id} from arXiv: {error}")
+            return None
+        paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+        if paper is None:
+            notices.append(f"arXiv has no paper {arxiv_id}.")
+            return None
+    return paper.get_absolute_url()

@@ -1,0 +1,233 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from paperwire.ingest.records import AuthorName, PaperRecord
+from paperwire.ingest.upsert import upsert_papers
+from paperwire.papers.models import Paper
+from paperwire.search.lexical import lexical_search, reindex_all_lexical
+from paperwire.search.query import parse_query
+from tests.feed.builders import make_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def found(text: str) -> list[str]:
+    """arXiv ids of the papers the query finds, best first."""
+    ids = [pk for pk, _ in lexical_search(parse_query(text))]
+    by_id = dict(Paper.objects.filter(id__in=ids).values_list("id", "arxiv_id"))
+    return [by_id[pk] for pk in ids]
+
+
+def paper(arxiv_id: str, title: str, abstract: str = "", **fields: object) -> Paper:
+    return make_paper(
+        arxiv_id, title, abstract=abstract or f"Nothing of note {arxiv_id}.", **fields
+    )
+
+
+def test_a_title_match_ranks_above_an_abstract_match() -> None:
+    paper("2501.00001", "Notes on optics", "We study graphs of every size.")
+    paper("2501.00002", "Graphs of every size")
+    assert found("graphs") == ["2501.00002", "2501.00001"]
+
+
+def test_words_are_alternatives_and_papers_matching_more_rank_higher() -> None:
+    paper("2501.00001", "Neural fields")
+    paper("2501.00002", "Graph neural networks")
+    paper("2501.00003", "Graph colouring")
+    assert found("graph neural")[0] == "2501.00002"
+    assert set(found("graph neural")) == {"2501.00001", "2501.00002", "2501.00003"}
+
+
+def test_a_phrase_must_match_in_order() -> None:
+    paper("2501.00001", "Graph neural networks")
+    paper("2501.00002", "Neural graph networks")
+    assert found('"graph neural"') == ["2501.00001"]
+
+
+def test_words_are_stemmed() -> None:
+    paper("2501.00001", "A network of networks")
+    assert found("networking") == ["2501.00001"]
+
+
+def test_an_exclusion_removes_papers() -> None:
+    paper("2501.00001", "Graph transformers: a survey")
+    paper("2501.00002", "Graph transformers at scale")
+    assert found("graph -survey") == ["2501.00002"]
+    assert found('graph -"at scale"') == ["2501.00001"]
+    assert found("graph NOT survey") == ["2501.00002"]
+
+
+def test_exclusions_alone_find_nothing() -> None:
+    paper("2501.00001", "Graph transformers")
+    assert found("-survey") == []
+
+
+def test_fields_restrict_where_a_word_may_match() -> None:
+    paper(
+        "2501.00001", "Turing machines", "Lovelace wrote the first program.", authors=["A. Church"]
+    )
+    paper("2501.00002", "Analytical engines", authors=["Ada Lovelace"])
+    assert found("au:lovelace") == ["2501.00002"]
+    assert found("ti:turing") == ["2501.00001"]
+    assert found("abs:lovelace") == ["2501.00001"]
+    assert found('au:"ada lovelace"') == ["2501.00002"]
+    assert set(found("lovelace")) == {"2501.00001", "2501.00002"}
+
+
+def test_cat_filters_by_category_code_or_archive() -> None:
+    paper("2501.00001", "Learning to rank", categories=["cs.IR", "cs.LG"])
+    paper("2501.00002", "Learning dynamics", categories=["math.DS"])
+    assert found("learning cat:cs.LG") == ["2501.00001"]
+    assert found("learning cat:cs.lg") == ["2501.00001"]
+    assert found("learning cat:cs") == ["2501.00001"]
+    assert found("learning -cat:cs.IR") == ["2501.00002"]
+    assert found("learning cat:nope.XX") == []
+
+
+def test_cat_alone_lists_the_category_newest_first() -> None:
+    paper("2501.00001", "Older", categories=["cs.LG"])
+    paper("2501.00002", "Newer", categories=["cs.LG"])
+    Paper.objects.filter(arxiv_id="2501.00002").update(
+        published_at=datetime(2026, 9, 1, tzinfo=UTC)
+    )
+    paper("2501.00003", "Elsewhere", categories=["math.DS"])
+    assert found("cat:cs.LG") == ["2501.00002", "2501.00001"]
+    assert found("cat:cs.LG -newer") == ["2501.00001"]
+
+
+def test_diacritics_are_ignored() -> None:
+    paper("2501.00001", "Sub-Ångström resolution", authors=["Zoë Müller"])
+    assert found("Angstrom") == ["2501.00001"]
+    assert found("au:muller") == ["2501.00001"]
+    assert found("ångström") == ["2501.00001"]
+
+
+def test_non_latin_words_are_found() -> None:
+    paper("2501.00001", "Нейронные сети для 注意力")
+    assert found("сети") == ["2501.00001"]
+    assert found("注意力 🚀") == ["2501.00001"]
+    assert found("🚀") == []
+
+
+def record(arxiv_id: str, title: str, version: int) -> PaperRecord:
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        title=title,
+        version=version,
+        abstract="An abstract.",
+        authors=[AuthorName("Grace Hopper")],
+        categories=["cs.PL"],
+    )
+
+
+def test_upsert_keeps_the_index_in_sync() -> None:
+    upsert_papers([record("2501.00001", "Compilers for everyone", 1)])
+    assert found("compilers") == ["2501.00001"]
+    upsert_papers([record("2501.00001", "Interpreters for everyone", 2)])
+    assert found("compilers") == []
+    assert found("interpreters") == ["2501.00001"]
+    assert found("au:hopper") == ["2501.00001"]
+
+
+def test_a_deleted_paper_leaves_the_index() -> None:
+    paper("2501.00001", "Compilers")
+    Paper.objects.filter(arxiv_id="2501.00001").delete()
+    assert lexical_search(parse_query("compilers")) == []
+
+
+def test_reindexing_rebuilds_the_index() -> None:
+    one = paper("2501.00001", "Compilers")
+    paper("2501.00002", "Interpreters")
+    assert found("compilers") == ["2501.00001"]
+    # A change that bypassed every hook (modified_at untouched): the old title stays
+    # findable until the index is rebuilt.
+    Paper.objects.filter(id=one.id).update(title="Linkers")
+    assert found("linkers") == []
+    assert reindex_all_lexical() == 2
+    assert found("linkers") == ["2501.00001"]
+    assert found("compilers") == []
+    assert len(found("interpreters linkers")) == 2
+
+
+def test_scores_are_higher_for_better_matches() -> None:
+    paper("2501.00001", "Graphs", "Graphs and more graphs.")
+    paper("2501.00002", "Optics", "A graph.")
+    scores = [score for _, score in lexical_search(parse_query("graphs"))]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] > scores[1]
+
+
+NASTY = [
+    "",
+    '"',
+    '""',
+    '"""',
+    "*",
+    "graph*",
+    "^graph",
+    "graph:",
+    ":graph",
+    "(graph",
+    "graph)",
+    "NEAR(graph neural, 2)",
+    "graph AND OR NOT",
+    "NOT",
+    "AND",
+    "-",
+    "--",
+    "- -",
+    "'",
+    "'; DROP TABLE papers_paper; --",
+    "%",
+    "_",
+    "\\",
+    "{title}: graph",
+    "title: graph",
+    "ti:\"\" au:'' abs:- cat:",
+    "cat:%",
+    "cat:cs.*",
+    "cat:'",
+    'ti:"unbalanced',
+    "🚀🚀🚀",
+    "注意力机制",
+    "\u200b\u0301",
+    "a" * 1000,
+    "x " * 300,
+    "the of and",
+    '"the of"',
+    "ti:the",
+    "graph -the",
+    "\x00",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_special_characters_never_break_a_search(text: str) -> None:
+    paper("2501.00001", "Graph neural networks", authors=["O'Brien"])
+    result = lexical_search(parse_query(text))
+    assert all(isinstance(pk, int) and isinstance(score, float) for pk, score in result)
+
+
+def test_a_rare_word_outweighs_a_common_one() -> None:
+    for n in range(1, 5):
+        paper(f"2501.0000{n}", f"A model of things {n}", "We model the world.")
+    paper("2501.00009", "Development", "A model of zebrafish.")
+    assert found("model zebrafish")[0] == "2501.00009"
+
+
+def test_reindexing_shows_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    paper("2501.00001", "Compilers")
+    assert reindex_all_lexical(progress=True) == 1
+    assert "lexical index" in capsys.readouterr().err
+
+
+def test_common_words_do_not_widen_a_search_but_still_count_alone() -> None:
+    paper("2501.00001", "The graph", "Of graphs.")
+    paper("2501.00002", "The optics", "Of light.")
+    assert found("the graphs of") == ["2501.00001"]
+    # PostgreSQL's english configuration drops stop words even when alone.
+    alone = {"2501.00001", "2501.00002"} if connection.vendor == "sqlite" else set()
+    assert set(found("the")) == alone
+    assert found('"the optics"') == ["2501.00002"]
