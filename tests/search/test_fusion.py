@@ -72,3 +72,12 @@ def test_unknown_methods_and_mismatched_weights_are_refused() -> None:
         fuse([[(1, 1.0)]], "borda")
     with pytest.raises(ValueError, match="weights"):
         reciprocal_rank_fusion([[(1, 1.0)]], weights=[0.5, 0.5])
+
+
+def test_min_max_ranks_the_only_match_of_one_run_above_what_that_run_missed() -> None:
+    words = [(5, 4.6)]
+    meaning = [(1, 0.20), (3, 0.13), (5, 0.05)]
+
+    fused = fuse([words, meaning], "minmax", alpha=0.6)
+
+    assert fused[0][0] == 5

@@ -75,7 +75,12 @@ def normalized_score_fusion(
     if normalize is None:
         raise ValueError(f"unknown normalization {normalization!r} (use minmax or zscore)")
     normalized = [normalize(run) for run in runs]
-    floors = [min(scores.values(), default=0.0) for scores in normalized]
+    # 0 for min-max even when a run's scores are all alike (all 1): not being returned
+    # is worse than being a run's only answer.
+    floors = [
+        0.0 if normalization == "minmax" else min(scores.values(), default=0.0)
+        for scores in normalized
+    ]
     order: dict[int, None] = {}
     for run in runs:
         order.update((pk, None) for pk, _score in run)
