@@ -10,6 +10,7 @@ realistic, clustered data. Queries are SciFact's real training queries; their em
 are computed once and timed separately, and search latency excludes them.
 
     .venv/bin/python bench/search_latency.py [--sizes 10000,100000,1000000] [--queries 200]
+        [--keep bench/out/search]  (keep the corpora and rerun only the queries next time)
 """
 
 import argparse
@@ -172,11 +173,16 @@ def measure(size: int, queries: int) -> None:
     from paperwire.search.beir import load_beir
     from paperwire.search.query import parse_query
 
-    call_command("migrate", verbosity=0, interactive=False)
+    built = Path(os.environ["PAPERWIRE_VAR_DIR"]) / "built.json"
     docs = base_documents()
     vectors, origin = base_vectors(docs)
-    papers, paper_vectors = generate(size, docs, vectors)
-    build = load(size, papers, paper_vectors)
+    if built.exists():  # --keep: the corpus of an earlier run, indexes included
+        build = json.loads(built.read_text())
+    else:
+        call_command("migrate", verbosity=0, interactive=False)
+        papers, paper_vectors = generate(size, docs, vectors)
+        build = load(size, papers, paper_vectors)
+        built.write_text(json.dumps(build))
 
     texts = list(load_beir(DATA / "scifact", "train").queries.values())[:queries]
     embedder = dense.get_embedder()
@@ -248,6 +254,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--throughput", type=int, default=256, help="abstracts to embed")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build each corpus in DIR/<size>/ and reuse it when there (rerun queries only)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -258,7 +269,11 @@ def main() -> None:
         return measure(int(args.child), args.queries)
     jobs = ["throughput", *args.sizes.split(",")] if args.throughput else args.sizes.split(",")
     for job in jobs:
-        with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as temporary:
+            scratch = temporary
+            if args.keep:
+                scratch = str((args.keep / job).resolve())
+                Path(scratch).mkdir(parents=True, exist_ok=True)
             env = {
                 **os.environ,
                 "DJANGO_SETTINGS_MODULE": "paperwire.settings",

@@ -81,18 +81,17 @@ def normalized_score_fusion(
         0.0 if normalization == "minmax" else min(scores.values(), default=0.0)
         for scores in normalized
     ]
-    order: dict[int, None] = {}
+    # Every paper starts at the sum of the floors; each run lifts the papers it returned
+    # from its floor to its score. Papers are keyed in first-seen order, for ties.
+    weights_ = _weights(runs, weights)
+    base = sum(weight * floor for floor, weight in zip(floors, weights_, strict=True))
+    fused: dict[int, float] = {}
     for run in runs:
-        order.update((pk, None) for pk, _score in run)
-    fused = {
-        pk: sum(
-            weight * scores.get(pk, floor)
-            for scores, floor, weight in zip(
-                normalized, floors, _weights(runs, weights), strict=True
-            )
-        )
-        for pk in order
-    }
+        for pk, _score in run:
+            fused.setdefault(pk, base)
+    for scores, floor, weight in zip(normalized, floors, weights_, strict=True):
+        for pk, score in scores.items():
+            fused[pk] += weight * (score - floor)
     return _ranked(fused)
 
 

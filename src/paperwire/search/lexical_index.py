@@ -6,12 +6,14 @@ tantivy's block-max WAND top-k took 8 ms and 20 ms on the same corpus
 (bench/lexical_engines.py). The papers table is the truth and this index a cache of it,
 kept in step by `catch_up`:
 
-- papers whose `modified_at` moved since the last catch-up are (re)written, in order of
-  `modified_at`, a commit per chunk, so an interrupted catch-up resumes without gaps or
-  duplicates (each paper is deleted by id before it is added);
+- papers are (re)written in order of (`modified_at`, id) after the last pair taken in, a
+  commit per chunk with the pair saved after it, so an interrupted catch-up resumes without
+  gaps or duplicates (each paper is deleted by id before it is added). Papers are written
+  only in IMMEDIATE transactions (upsert, the admin), which SQLite runs one at a time and
+  which stamp `modified_at` after taking the lock: no commit can bring a stamp older than
+  one already visible;
 - a trigger records deleted papers in `search_lexicalremoval`; a catch-up deletes them;
-- a transaction may commit a `modified_at` a little older than papers already seen, so each
-  catch-up looks back READ_MARGIN and skips the papers it already took at that time.
+- a search asks only for MAX(modified_at) (one index lookup) unless it moved.
 
 Searches catch up at most QUERY_CATCH_UP papers themselves (a paper is findable by its words
 as soon as the next search runs); larger backlogs, after a bulk import, are the worker's.
@@ -24,21 +26,23 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import tantivy
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max, Q, QuerySet
 from django.utils.dateparse import parse_datetime
+
+from paperwire.papers.models import Paper
 
 logger = logging.getLogger(__name__)
 
 ANALYZER = "paperwire_en"
 TEXT_FIELDS = ("title", "authors", "abstract")
 TITLE_REPEAT = 3
-READ_MARGIN = timedelta(seconds=30)
 QUERY_CATCH_UP = 1000  # papers a search indexes itself before answering
 CHUNK = 5000  # papers per commit when catching up
 WRITER_HEAP = 64_000_000
@@ -134,50 +138,52 @@ class LexicalIndex:
             self.waiting = self._catch_up(limit, progress)
             return self.waiting
 
-    def _changed(self, state: dict[str, Any]) -> list[tuple[int, datetime]]:
-        mark = parse_datetime(state["mark"]) if state.get("mark") else None
-        from paperwire.papers.models import Paper
-
-        taken: dict[str, str] = state.get("recent", {})
+    def _changed(self, state: dict[str, Any]) -> QuerySet[Paper]:
+        """Papers after the last (modified_at, id) taken in, in that order."""
         papers = Paper.objects.all()
-        if mark is not None:
-            papers = papers.filter(modified_at__gte=mark - READ_MARGIN)
-        rows = papers.order_by("modified_at", "id").values_list("id", "modified_at")
-        return [
-            (pk, modified)
-            for pk, modified in rows.iterator(chunk_size=20_000)
-            if taken.get(str(pk)) != modified.isoformat()
-        ]
+        if state.get("mark"):
+            mark = parse_datetime(state["mark"])
+            papers = papers.filter(
+                Q(modified_at__gt=mark) | Q(modified_at=mark, id__gt=state.get("mark_id", 0))
+            )
+        return papers.order_by("modified_at", "id")
 
     def _removals(self) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT DISTINCT paper_id FROM search_lexicalremoval")
             return [pk for (pk,) in cursor.fetchall()]
 
+    def _up_to_date(self, state: dict[str, Any]) -> bool:
+        latest = Paper.objects.aggregate(latest=Max("modified_at"))["latest"]
+        if latest is not None and (not state.get("mark") or latest > parse_datetime(state["mark"])):
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM search_lexicalremoval LIMIT 1")
+            return cursor.fetchone() is None
+
     def _catch_up(self, limit: int | None, progress: Any) -> int:
         state = self._read_state()
-        changed = self._changed(state)
-        removals = self._removals()
-        if not changed and not removals:
+        if self._up_to_date(state):
             return 0
-        if limit is not None and len(changed) > limit:
-            return len(changed)
+        if limit is not None and (waiting := self._changed(state).count()) > limit:
+            return waiting
         try:
             writer = self.index.writer(WRITER_HEAP, 1)
         except ValueError:
             # Another process is writing (tantivy's lock): it will have taken these in.
-            return len(changed)
+            return self._changed(state).count()
         try:
-            if removals:
+            state = self._read_state()  # as the last writer left it
+            if removals := self._removals():
                 for pk in removals:
                     writer.delete_documents_by_term("id", pk)
                 writer.commit()
                 _forget_removals(removals)
-            for start in range(0, len(changed), CHUNK):
-                chunk = changed[start : start + CHUNK]
+            while chunk := list(self._changed(state).values_list("id", "modified_at")[:CHUNK]):
                 self._write(writer, [pk for pk, _ in chunk])
                 writer.commit()
-                state = _advanced(state, chunk)
+                last_id, last_modified = chunk[-1]
+                state = {"mark": last_modified.isoformat(), "mark_id": last_id}
                 self._write_state(state)
                 if progress is not None:
                     progress.update(len(chunk))
@@ -221,7 +227,7 @@ class LexicalIndex:
     def pending(self) -> int:
         """How many papers wait to be indexed, without writing anything."""
         with self.lock:
-            return len(self._changed(self._read_state())) + len(self._removals())
+            return self._changed(self._read_state()).count() + len(self._removals())
 
     # Searching.
     def parse(self, text: str, fields: Sequence[str], boosts: dict[str, float]) -> Any:
@@ -255,22 +261,6 @@ def _aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = parse_datetime(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _advanced(state: dict[str, Any], chunk: list[tuple[int, datetime]]) -> dict[str, Any]:
-    """The state after `chunk` (rows in modified_at order) is committed."""
-    newest = chunk[-1][1]
-    old_mark = parse_datetime(state["mark"]) if state.get("mark") else None
-    mark = max(newest, old_mark) if old_mark else newest
-    recent = {
-        pk: taken
-        for pk, taken in state.get("recent", {}).items()
-        if parse_datetime(taken) >= mark - READ_MARGIN  # type: ignore[operator]
-    }
-    for pk, modified in chunk:
-        if modified >= mark - READ_MARGIN:
-            recent[str(pk)] = modified.isoformat()
-    return {"mark": mark.isoformat(), "recent": recent}
 
 
 def _documents(ids: Sequence[int]) -> list[tuple[int, str, str, str, list[str], Any]]:

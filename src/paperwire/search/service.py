@@ -42,6 +42,7 @@ DENSE_DEPTH = 300
 FUSION_METHOD = "minmax"
 FUSION_PARAMS: dict[str, float] = {"alpha": 0.6}
 MAX_PER_PAGE = 100
+PENDING_CHECK_DEPTH = 100
 CHUNK = 500  # ids per IN (...) query
 
 
@@ -179,7 +180,10 @@ def rank_papers(
         return Ranking(dense_run, lexical_only=lexical_only, words_pending=backlog)
     if lexical_run and not lexical_only and dense_text:
         # A paper whose embedding is pending is found by words only: say so on the page.
-        lexical_only = bool(dense.pending_ids(pk for pk, _ in lexical_run))
+        # The best matches by words are the ones a reader sees; checking all thousand cost
+        # 10 ms a search.
+        top = lexical_run[:PENDING_CHECK_DEPTH]
+        lexical_only = bool(dense.pending_ids(pk for pk, _ in top))
     if not dense_run:
         return Ranking(lexical_run, lexical_only, backlog)
     ranked = fuse(
