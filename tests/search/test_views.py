@@ -521,3 +521,36 @@ def test_similar_papers_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         html = tag.render(Context({"paper": library["graphs"]}))
     assert html.count('class="similar__title"') == 3
+
+
+def test_the_filter_menus_keep_the_choice_and_escape_names(
+    client: Client, library: dict[str, Paper]
+) -> None:
+    odd = make_organization("odd", 'Lab <b>"&" Co</b>')
+    odd.approved = True
+    odd.save()
+
+    page = client.get(
+        "/search",
+        {"q": "graphs", "category": "cs.LG", "organization": "deepmind", "sort": "upvotes"},
+    ).content.decode()
+
+    assert '<option value="cs.LG" selected>' in page
+    assert '<option value="deepmind" selected>Google DeepMind</option>' in page
+    assert "Lab &lt;b&gt;&quot;&amp;&quot; Co&lt;/b&gt;" in page
+    assert "<b>" not in page.split('name="organization"')[1].split("</select>")[0]
+    assert '<option value="upvotes" selected>Most upvoted</option>' in page
+
+
+def test_a_total_of_only_the_best_matches_says_so(
+    client: Client, library: dict[str, Paper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperwire.search import service
+
+    monkeypatch.setattr(service, "LEXICAL_DEPTH", 1)  # words match more papers than kept
+    page = client.get("/search", {"q": "graphs"}).content.decode()
+    assert "The best " in page and "more papers mention these words" in page
+
+    monkeypatch.setattr(service, "LEXICAL_DEPTH", 1000)
+    page = client.get("/search", {"q": "graphs"}).content.decode()
+    assert "The best " not in page and "more papers mention these words" not in page

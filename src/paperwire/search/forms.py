@@ -4,6 +4,9 @@ from itertools import groupby
 from typing import Any, cast
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.accounts.models import Organization
 from paperwire.papers.models import Category
@@ -27,6 +30,41 @@ def _organization_choices() -> list[tuple[str, str]]:
     return [("", "Any organization")] + [(o.name, str(o)) for o in orgs]
 
 
+class QuickSelect(forms.Select):
+    """A <select> written in Python. Django renders every option through a template of its
+    own: for the ~150 categories and ~800 organizations of a real install that took 100 ms
+    of a 130 ms page."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+        selected = mark_safe(" selected")
+
+        def option(code: Any, label: Any) -> str:
+            return format_html(
+                '<option value="{}"{}>{}</option>',
+                code,
+                selected if str(code) in chosen else "",
+                label,
+            )
+
+        parts: list[str] = [
+            format_html(
+                "<select{}>", flatatt({**self.build_attrs(self.attrs, attrs), "name": name})
+            )
+        ]
+        for code, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(format_html('<optgroup label="{}">', code))
+                parts.extend(option(*choice) for choice in label)
+                parts.append("</optgroup>")
+            else:
+                parts.append(option(code, label))
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308  every part is built by format_html
+
+
 class SearchForm(forms.Form):
     # No max_length: a long query is cut (and the page says so), not refused.
     q = forms.CharField(required=False, label="Search papers", strip=True)
@@ -36,14 +74,14 @@ class SearchForm(forms.Form):
     published_to = forms.DateField(
         required=False, label="Published to", widget=forms.DateInput(attrs={"type": "date"})
     )
-    category = forms.ChoiceField(required=False, label="Category")
-    organization = forms.ChoiceField(required=False, label="Organization")
+    category = forms.ChoiceField(required=False, label="Category", widget=QuickSelect)
+    organization = forms.ChoiceField(required=False, label="Organization", widget=QuickSelect)
     on_feed = forms.BooleanField(required=False, label="Only papers on the feed")
     has_code = forms.BooleanField(required=False, label="Has code")
     min_upvotes = forms.IntegerField(
         required=False, min_value=0, max_value=1_000_000_000, label="Minimum upvotes"
     )
-    sort = forms.ChoiceField(required=False, choices=SORTS, label="Sort by")
+    sort = forms.ChoiceField(required=False, choices=SORTS, label="Sort by", widget=QuickSelect)
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

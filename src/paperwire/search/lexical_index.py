@@ -1,8 +1,8 @@
 """The embedded lexical index of SQLite installs: a tantivy index under VAR_DIR/search/.
 
 SQLite's FTS5 ranks with bm25() by scoring every paper that matches any word of a query:
-at a million papers a query of a few common words took 0.7 s (p50) and 1.2 s (p95), where
-tantivy's block-max WAND top-k took 8 ms and 20 ms on the same corpus
+at a million papers, SciFact's queries took 492 ms (p50) and 900 ms (p95) for the best
+1,000, where tantivy's top-k with block-max WAND took 9 ms and 20 ms on the same corpus
 (bench/lexical_engines.py). The papers table is the truth and this index a cache of it,
 kept in step by `catch_up`:
 

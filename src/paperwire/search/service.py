@@ -73,6 +73,8 @@ class SearchResults:
     sort: str = "relevance"
     # Reader-facing sentences: the query's own (cut, unbalanced quote...) and the search's.
     notices: list[str] = field(default_factory=list)
+    # The total counts the best matches only: more papers contain the words.
+    capped: bool = False
 
 
 @dataclass
@@ -83,6 +85,8 @@ class Ranking:
     lexical_only: bool
     # Papers stored too recently to be found by their words yet (a bulk import's backlog).
     words_pending: int = 0
+    # More papers match the words than the lexical run holds: the total is of the best.
+    capped: bool = False
 
 
 def search_papers(
@@ -141,6 +145,7 @@ def search_papers(
         lexical_only=ranking.lexical_only,
         sort=sort,
         notices=notices,
+        capped=ranking.capped,
     )
 
 
@@ -150,16 +155,19 @@ def rank_papers(
     *,
     fusion: str | None = None,
     fusion_params: dict[str, float] | None = None,
-    lexical_depth: int = LEXICAL_DEPTH,
-    dense_depth: int = DENSE_DEPTH,
+    lexical_depth: int | None = None,
+    dense_depth: int | None = None,
 ) -> Ranking:
     """Every candidate for a parsed query, best first (the evaluation tunes the keywords)."""
+    lexical_depth = lexical_depth or LEXICAL_DEPTH
+    dense_depth = dense_depth or DENSE_DEPTH
     lexical_run: list[tuple[int, float]] = []
     if method in ("lexical", "hybrid"):
         lexical_run = lexical_search(query, limit=lexical_depth)
     backlog = words_pending()
+    capped = len(lexical_run) >= lexical_depth
     if method == "lexical":
-        return Ranking(lexical_run, lexical_only=False, words_pending=backlog)
+        return Ranking(lexical_run, False, backlog, capped)
     # Imported here: the dense module loads numpy and the ANN backends, which lexical
     # search (and every page that never searches) need not pay for.
     from paperwire.search import dense
@@ -177,7 +185,7 @@ def rank_papers(
             lexical_only = True
         dense_run = _meeting_constraints(dense_run, query, {pk for pk, _ in lexical_run})
     if method == "dense":
-        return Ranking(dense_run, lexical_only=lexical_only, words_pending=backlog)
+        return Ranking(dense_run, lexical_only, backlog)
     if lexical_run and not lexical_only and dense_text:
         # A paper whose embedding is pending is found by words only: say so on the page.
         # The best matches by words are the ones a reader sees; checking all thousand cost
@@ -185,13 +193,13 @@ def rank_papers(
         top = lexical_run[:PENDING_CHECK_DEPTH]
         lexical_only = bool(dense.pending_ids(pk for pk, _ in top))
     if not dense_run:
-        return Ranking(lexical_run, lexical_only, backlog)
+        return Ranking(lexical_run, lexical_only, backlog, capped)
     ranked = fuse(
         [lexical_run, dense_run],
         fusion or FUSION_METHOD,
         **(FUSION_PARAMS if fusion_params is None else fusion_params),
     )
-    return Ranking(ranked, lexical_only, backlog)
+    return Ranking(ranked, lexical_only, backlog, capped)
 
 
 # Constraints a dense candidate must meet too ---------------------------------------------
