@@ -125,3 +125,20 @@ def test_deleted_papers_leave_the_index() -> None:
     Paper.objects.filter(arxiv_id="2501.00001").delete()
     assert found("compilers") == ["2501.00002"]
     assert get_lexical_index().size() == 1
+
+
+def test_an_import_leaves_its_papers_findable_by_words_with_nothing_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.management import call_command
+
+    from tests.ingest.test_kaggle import line, write
+
+    monkeypatch.setattr(lexical_index, "QUERY_CATCH_UP", 0)  # a search indexes nothing itself
+    lines = [line(f"0704.{n:04d}", title=f"Computable numbers, part {n}") for n in range(1, 6)]
+    call_command("import-arxiv-snapshot", str(write(tmp_path / "s.jsonl", *lines)), "--no-progress")
+
+    results = search_papers("computable numbers")
+
+    assert results.total == 5
+    assert results.notices == []

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from paperwire.ingest.hf_daily import BATCH_SIZE, import_hf_daily
 from paperwire.ingest.management.arguments import positive_int
 from paperwire.ingest.records import RecordError
+from paperwire.search.lexical import catch_up_lexical
 
 
 class Command(BaseCommand):
@@ -36,3 +37,5 @@ class Command(BaseCommand):
         except (RecordError, OSError) as e:
             raise CommandError(str(e)) from None
         self.stdout.write(stats.summary())
+        # Findable by their words at once, not only after the worker's next run.
+        catch_up_lexical(progress=not options["no_progress"])
