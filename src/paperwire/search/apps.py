@@ -1,6 +1,46 @@
+import logging
+import os
+import sys
+import threading
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
 
 
 class SearchConfig(AppConfig):
     name = "paperwire.search"
     label = "search"
+
+    def ready(self) -> None:
+        if serving_web(sys.argv, os.environ):
+            start_warm_up()
+
+
+def serving_web(argv: list[str], environ: "os._Environ[str] | dict[str, str]") -> bool:
+    """Whether this process answers web requests through `paperwire runserver`: the child
+    that serves (RUN_MAIN), or the only process with --noreload; not the reloader's parent,
+    nor commands. WSGI servers start the warm-up from paperwire.wsgi."""
+    if len(argv) < 2 or argv[1] != "runserver":
+        return False
+    return environ.get("RUN_MAIN") == "true" or "--noreload" in argv
+
+
+def start_warm_up() -> threading.Thread:
+    """Load the embedding model in the background (about 6 s), so that the first search
+    after a start does not wait for it."""
+    thread = threading.Thread(target=_warm_up, name="search-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up() -> None:
+    from paperwire.search import dense
+
+    try:
+        embedder = dense.get_embedder()
+        if embedder is not None:
+            embedder.encode(["warm up"])
+    except Exception:
+        # The first search will load it (and say why if it cannot).
+        logger.exception("search: loading the embedding model in the background failed")
