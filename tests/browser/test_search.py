@@ -99,3 +99,40 @@ def test_a_search_that_finds_nothing_says_what_to_try(page: Page, size: str, lib
     expect(page.get_by_text("it was cut there")).to_be_visible()
     assert_no_horizontal_overflow(page)
     save_screenshot(page, f"search-nothing-{size}")
+
+
+def test_a_reader_follows_a_similar_paper(page: Page, size: str) -> None:
+    make_paper(
+        "2608.00011",
+        "Diffusion Models Fold Proteins",
+        abstract="A denoising diffusion model predicts protein structures from sequences.",
+    )
+    make_paper(
+        "2608.00012",
+        "Generating Protein Backbones by Denoising",
+        abstract="Score-based generative models design new protein backbones.",
+    )
+    make_paper(
+        "2608.00013",
+        "Compilers for Quantum Circuits",
+        abstract="We route qubits on hardware with limited connectivity.",
+    )
+    dense.embed_pending()
+
+    page.goto("/papers/2608.00011")
+
+    similar = page.get_by_role("region", name="Similar papers")
+    expect(similar.get_by_role("link")).to_have_count(2)
+    expect(similar.get_by_role("link").first).to_have_text(
+        "Generating Protein Backbones by Denoising"
+    )
+    expect(similar).not_to_contain_text("Diffusion Models Fold Proteins")
+    assert_no_horizontal_overflow(page)
+    save_screenshot(page, f"paper-similar-{size}")
+
+    similar.get_by_role("link").first.click()
+
+    expect(page).to_have_url(re.compile(r"/papers/2608\.00012$"))
+    expect(
+        page.get_by_role("region", name="Similar papers").get_by_role("link").first
+    ).to_have_text("Diffusion Models Fold Proteins")
