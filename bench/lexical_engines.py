@@ -40,11 +40,11 @@ def corpus(size: int) -> list[tuple[int, str, str]]:
 
 def word_lists(count: int) -> list[list[str]]:
     from paperwire.search.beir import load_beir
-    from paperwire.search.lexical import _split
+    from paperwire.search.lexical import split_query
     from paperwire.search.query import parse_query
 
     texts = list(load_beir(DATA / "scifact", "train").queries.values())[:count]
-    return [[t.text for t in _split(parse_query(text))[0]] for text in texts]
+    return [[t.text for t in split_query(parse_query(text)).optional] for text in texts]
 
 
 def timed(run, queries: list[list[str]]) -> list[float]:  # type: ignore[no-untyped-def]

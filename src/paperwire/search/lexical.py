@@ -16,6 +16,7 @@ required; negated terms exclude; cat: terms filter on the paper's categories.
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, transaction
@@ -156,13 +157,22 @@ def reindex_all_lexical(progress: bool = False) -> int:
 # Searching ----------------------------------------------------------------------------
 
 
-def _split(query: ParsedQuery) -> tuple[list[Term], list[Term], list[Term], list[str], list[str]]:
-    """Optional words, required terms, excluded terms, wanted and unwanted categories."""
-    optional: list[Term] = []
-    required: list[Term] = []
-    excluded: list[Term] = []
-    wanted: list[str] = []
-    unwanted: list[str] = []
+@dataclass
+class QueryParts:
+    """A parsed query as both engines ask it: optional words, required terms, excluded
+    terms, wanted and unwanted categories."""
+
+    optional: list[Term] = field(default_factory=list)
+    required: list[Term] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+    wanted: list[str] = field(default_factory=list)
+    unwanted: list[str] = field(default_factory=list)
+
+
+def split_query(query: ParsedQuery) -> QueryParts:
+    parts = QueryParts()
+    optional, required, excluded = parts.optional, parts.required, parts.excluded
+    wanted, unwanted = parts.wanted, parts.unwanted
     for term in query.terms:
         if term.field == "cat":
             (unwanted if term.negated else wanted).append(term.text)
@@ -175,8 +185,8 @@ def _split(query: ParsedQuery) -> tuple[list[Term], list[Term], list[Term], list
         else:
             optional.append(term)
     if informative := [t for t in optional if t.text.lower() not in STOP_WORDS]:
-        optional = informative
-    return optional, required, excluded, wanted, unwanted
+        parts.optional = informative
+    return parts
 
 
 def _category_codes(cursor: Any, values: list[str]) -> list[str]:
@@ -213,14 +223,14 @@ def _category_filter(
 
 def lexical_search(query: ParsedQuery, limit: int = 1000) -> list[tuple[int, float]]:
     """(paper pk, score) of the papers matching the query, best first; higher is better."""
-    optional, required, excluded, wanted, unwanted = _split(query)
-    if not (optional or required or wanted):
+    split = split_query(query)
+    if not (split.optional or split.required or split.wanted):
         return []  # nothing to search for: exclusions alone, or only emoji
     connection = connections["default"]
+    if connection.vendor == "sqlite":
+        return _search_sqlite(split, limit)
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            return _search_sqlite(optional, required, excluded, wanted, unwanted, limit)
-        return _search_postgresql(cursor, optional, required, excluded, wanted, unwanted, limit)
+        return _search_postgresql(cursor, split, limit)
 
 
 def _tantivy_text(term: Term) -> str:
@@ -243,18 +253,13 @@ def _category_query(index: Any, values: list[str]) -> Any:
     return Query.boolean_query([(Occur.Should, index.term("categories", t)) for t in terms])
 
 
-def _search_sqlite(
-    optional: list[Term],
-    required: list[Term],
-    excluded: list[Term],
-    wanted: list[str],
-    unwanted: list[str],
-    limit: int,
-) -> list[tuple[int, float]]:
+def _search_sqlite(split: QueryParts, limit: int) -> list[tuple[int, float]]:
     from tantivy import Occur, Query
 
     from paperwire.search.lexical_index import QUERY_CATCH_UP, get_lexical_index
 
+    optional, required, excluded = split.optional, split.required, split.excluded
+    wanted, unwanted = split.wanted, split.unwanted
     index = get_lexical_index()
     index.catch_up(limit=QUERY_CATCH_UP)
     clauses = []
@@ -325,15 +330,9 @@ def _label_lexemes(tsquery: str, weight: str) -> str:
     return "".join(out)
 
 
-def _search_postgresql(
-    cursor: Any,
-    optional: list[Term],
-    required: list[Term],
-    excluded: list[Term],
-    wanted: list[str],
-    unwanted: list[str],
-    limit: int,
-) -> list[tuple[int, float]]:
+def _search_postgresql(cursor: Any, split: QueryParts, limit: int) -> list[tuple[int, float]]:
+    optional, required, excluded = split.optional, split.required, split.excluded
+    wanted, unwanted = split.wanted, split.unwanted
     category_filter = _category_filter(cursor, wanted, unwanted)
     if category_filter is None:
         return []
