@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "paperwire.discussion",
     "paperwire.collections",
     "paperwire.search",
+    "paperwire.digests",
 ]
 
 MIDDLEWARE = [

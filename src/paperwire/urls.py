@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("paperwire.discussion.urls")),
     path("", include("paperwire.collections.urls")),
     path("", include("paperwire.search.urls")),
+    path("", include("paperwire.digests.urls")),
     path("admin/", admin.site.urls),
 ]
 

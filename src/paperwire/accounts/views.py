@@ -33,6 +33,8 @@ from paperwire.accounts.forms import (
 from paperwire.accounts.models import Membership
 from paperwire.accounts.rules import NotAllowed
 from paperwire.collections.services import AnyUser, collections_of
+from paperwire.digests import services as digest_services
+from paperwire.digests.tokens import manage_token
 from paperwire.error_pages import rate_limited
 from paperwire.feed.days import visible_entries
 from paperwire.feed.models import Upvote
@@ -311,9 +313,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password is changed.")
         return redirect("accounts:settings")
 
+    subscriber = digest_services.subscriber_for(user)
     context = {
         "profile_form": profile_form,
         "email_form": email_form,
         "password_form": password_form,
+        "subscriber": subscriber,
+        "subscriber_token": manage_token(subscriber.pk) if subscriber else "",
     }
     return render(request, "accounts/settings.html", context)

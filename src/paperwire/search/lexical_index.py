@@ -61,7 +61,7 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
+def text_analyzer() -> tantivy.TextAnalyzer:
     # Words of letters and digits, lower-cased, accents folded ("Ångström" finds "angstrom"),
     # stemmed ("networks" finds "network"): what FTS5's porter unicode61 did.
     return (
@@ -102,7 +102,7 @@ class LexicalIndex:
             self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
         else:
             self.index = tantivy.Index(self.schema)
-        self.index.register_tokenizer(ANALYZER, _analyzer())
+        self.index.register_tokenizer(ANALYZER, text_analyzer())
         self.lock = threading.Lock()
         self.memory_state: dict[str, Any] = {}
         self.waiting = 0  # papers the last catch-up left for later

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
+from paperwire.digests import sending
 from paperwire.feed import trending
 from paperwire.search import dense
 
@@ -35,10 +36,20 @@ def refresh_trending() -> str:
     return f"{written} trending score{'s' if written != 1 else ''} refreshed"
 
 
+# Set when the worker is asked to stop: a long job (a digest to thousands) ends early.
+STOPPING = threading.Event()
+
+
+def send_digests() -> str:
+    reports = sending.send_due(stop=STOPPING)
+    return "; ".join(report.summary() for report in reports) or "no digest due"
+
+
 # A later feature adds its job here, in one line; it gets a --<name>-every option.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("trending", refresh_trending, trending.REFRESH_SECONDS, "trending scores"),
     PeriodicJob("index", dense.index_job, dense.INDEX_JOB_SECONDS, "embedding new papers"),
+    PeriodicJob("digests", send_digests, sending.DUE_CHECK_SECONDS, "sending due digests"),
 ]
 
 
@@ -76,7 +87,8 @@ class Command(BaseCommand):
         self._loop(jobs, every)
 
     def _loop(self, jobs: list[PeriodicJob], every: dict[str, int]) -> None:
-        stop = threading.Event()
+        stop = STOPPING
+        stop.clear()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
             # Only ask: the job in progress finishes, so nothing is left half-done.

@@ -1,0 +1,124 @@
+"""paperwire digest send|preview — send one edition now, or print it.
+
+    paperwire digest send --kind daily [--date 2026-11-24]
+    paperwire digest preview --kind weekly --date 2026-11-23 [--email reader@example.org] [--html]
+
+`send` composes the edition if it was not yet, puts every receiving subscriber of
+that kind in the send log and sends whatever is still pending: run twice, it sends
+nothing twice. `preview` stores and sends nothing.
+"""
+
+import signal
+import threading
+from datetime import date
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from paperwire.digests import compose, schedule
+from paperwire.digests.models import Delivery, Subscriber
+from paperwire.digests.render import DigestRenderer
+from paperwire.digests.sending import enqueue, receiving, send_edition
+from paperwire.feed.days import today
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--date {text!r} is not a date: write it like 2026-11-24") from None
+
+
+class Command(BaseCommand):
+    help = "Send a digest edition now (idempotent), or print it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        send = actions.add_parser("send", help="send an edition to every receiving subscriber")
+        preview = actions.add_parser("preview", help="print an edition; stores and sends nothing")
+        for sub in (send, preview):
+            sub.add_argument("--kind", choices=schedule.KINDS, required=True)
+            sub.add_argument(
+                "--date",
+                help="the edition's date, YYYY-MM-DD (default: the latest edition's)",
+            )
+        send.add_argument("--no-progress", action="store_true", help="no progress bar")
+        preview.add_argument("--email", help="as this subscriber gets it (default: top papers)")
+        preview.add_argument("--html", action="store_true", help="print the HTML part")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        kind = options["kind"]
+        day = _date(options["date"]) if options["date"] else schedule.latest_date(kind, today())
+        try:
+            schedule.check_edition_date(kind, day)
+        except schedule.BadEdition as error:
+            raise CommandError(str(error)) from None
+        if options["action"] == "send":
+            self._send(kind, day, progress=not options["no_progress"])
+        else:
+            self._preview(kind, day, options["email"], options["html"])
+
+    def _send(self, kind: str, day: date, progress: bool) -> None:
+        try:
+            edition = compose.compose(kind, day)
+        except compose.NotYet as error:
+            raise CommandError(str(error)) from None
+        added = enqueue(edition, receiving(kind))
+        total = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING).count()
+        self.stdout.write(
+            f"{kind} digest of {day}: {len(edition.papers)} papers; "
+            f"{added} subscriber{'s' if added != 1 else ''} added to the send log, "
+            f"{total} to send"
+        )
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            # The message in flight finishes and is recorded; a rerun sends the rest.
+            stop.set()
+
+        previous = signal.signal(signal.SIGTERM, request_stop)
+        bar = tqdm(total=total, unit="msg", disable=not progress or not total, file=self.stderr)
+        try:
+            report = send_edition(
+                edition, stop=stop, progress=lambda n: bar.update(n), respect_backoff=False
+            )
+        finally:
+            bar.close()
+            signal.signal(signal.SIGTERM, previous)
+        self.stdout.write(report.summary())
+        if report.busy:
+            raise CommandError("another sender is sending this edition; it will finish it")
+        if report.server_error:
+            raise CommandError(
+                f"the mail server failed: {report.server_error}. Nothing was lost: run the "
+                "same command again, or let the worker retry."
+            )
+        if stop.is_set():
+            raise CommandError("stopped: run the same command again to send the rest")
+
+    def _preview(self, kind: str, day: date, email: str | None, html: bool) -> None:
+        edition = compose.preview(kind, day)
+        wishes = compose.Wishes()
+        subscriber = Subscriber(email="reader@example.org")
+        if email:
+            found = (
+                Subscriber.objects.filter(email=email.strip().lower())
+                .prefetch_related("categories", "authors", "organizations", "saved_searches")
+                .first()
+            )
+            if found is None:
+                raise CommandError(f"no subscriber has the address {email}")
+            subscriber, wishes = found, compose.Wishes.of(found)
+        content = compose.EditionContent(edition)
+        sections = content.sections_for(wishes)
+        state = "composed" if edition.pk else "not composed yet: a draft as the papers stand now"
+        self.stderr.write(f"{kind} digest of {day} ({state}), {len(content.items)} papers")
+        if not sections:
+            self.stdout.write(f"nothing in this edition for {subscriber.email}: no email")
+            return
+        message = DigestRenderer(content).message(subscriber, sections)
+        self.stdout.write(f"Subject: {message.subject}")
+        self.stdout.write(f"To: {subscriber.email}\n")
+        self.stdout.write(str(message.alternatives[0][0]) if html else str(message.body))
