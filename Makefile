@@ -48,4 +48,5 @@ bench: install ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python bench/vector_index.py
 	$(BIN)/python bench/lexical_engines.py
 	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/digest_send.py
 	@echo "bench/search_page.py measures /search on an install filled with real papers: see its usage"

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
         "/admin/feed/dailyentry/",
         "/admin/accounts/organization/",
         "/admin/ingest/harvestcheckpoint/",
+        "/admin/digests/subscriber/",
+        "/admin/digests/digestedition/",
+        "/admin/digests/delivery/",
     ],
 )
 def test_staff_can_browse_every_model_in_the_admin(admin_client: Client, path: str) -> None:

@@ -190,6 +190,9 @@ DEFAULT_FROM_EMAIL = env("PAPERWIRE_FROM_EMAIL", f"{SITE_NAME} <noreply@localhos
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 globals().update(smtp_settings(envsecret("PAPERWIRE_SMTP_URL") or "", VAR_DIR / "mail"))
 
+# Digests go out over this many SMTP connections at once.
+DIGEST_SMTP_CONNECTIONS = envint("PAPERWIRE_DIGEST_CONNECTIONS", 4, minimum=1)
+
 # Community rules (see the README for what each one does).
 SUBMISSIONS_PER_DAY = envint("PAPERWIRE_SUBMISSIONS_PER_DAY", 3, minimum=0)
 SUBMISSION_MAX_AGE_DAYS = envint("PAPERWIRE_SUBMISSION_MAX_AGE_DAYS", 14, minimum=1)

@@ -46,7 +46,7 @@ def test_each_subscriber_gets_one_message_with_both_parts_and_unsubscribe_header
     message = received.message
     # Django folds long headers onto the next line; unfolding leaves a space first.
     assert header(message, "Subject") == (
-        "Paper number 1 on sparse attention and 2 more · Paperwire daily digest"
+        "Paper number 1 on sparse attention and 2 more | Paperwire daily digest"
     )
     unsubscribe = header(message, "List-Unsubscribe")
     assert re.fullmatch(r"<http://testserver/digest/unsubscribe/[^>]+>", unsubscribe)
@@ -226,21 +226,21 @@ def test_a_sender_that_crashes_mid_batch_resumes_with_no_duplicate_and_no_gap(
     monday_papers(1)
     emails = [f"reader{n:02d}@example.org" for n in range(30)]
     edition = edition_for(*emails)
-    deliver = sending._Sender.deliver
+    prepare = sending._prepare
     calls = 0
 
-    def crash_on_the_12th(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def crash_on_the_12th(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
         if calls == 12:
             raise RuntimeError("the process died")
-        return deliver(self, *args, **kwargs)
+        return prepare(*args, **kwargs)
 
-    monkeypatch.setattr(sending._Sender, "deliver", crash_on_the_12th)
+    monkeypatch.setattr(sending, "_prepare", crash_on_the_12th)
     with pytest.raises(RuntimeError):
         send_edition(edition, now=AFTER_TUESDAY)
     assert len(smtp.sink.received) == 11
-    monkeypatch.setattr(sending._Sender, "deliver", deliver)
+    monkeypatch.setattr(sending, "_prepare", prepare)
     report = send_edition(edition, now=AFTER_TUESDAY)
     assert report.sent == 19
     assert sorted(smtp.sink.recipients()) == emails

@@ -5,12 +5,16 @@ papers, and many share a category, so a batch of thousands renders a few hundred
 fragments and, per message, only its frame and links.
 """
 
+import secrets
+from dataclasses import dataclass
+from email.header import Header
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from paperwire.digests import tokens
@@ -20,6 +24,7 @@ from paperwire.digests.summary import shorten
 from paperwire.emails import absolute_url
 
 HEADLINE_LENGTH = 80
+SUBSCRIBER_FIELDS = ("email", "manage_url", "unsubscribe_url")
 
 
 def manage_url(subscriber: Subscriber) -> str:
@@ -34,6 +39,13 @@ def site_domain() -> str:
     return urlsplit(settings.BASE_URL).hostname or "localhost"
 
 
+@dataclass(frozen=True)
+class Frame:
+    subject: str
+    text: str
+    html: str
+
+
 class DigestRenderer:
     def __init__(self, content: EditionContent) -> None:
         self.content = content
@@ -41,7 +53,12 @@ class DigestRenderer:
         self.kind_label = edition.get_kind_display()
         self._html: dict[tuple[object, ...], SafeString] = {}
         self._text: dict[tuple[object, ...], str] = {}
-        self._frame = {
+        self._subjects: dict[str, str] = {}
+        self._frames: dict[tuple[object, ...], Frame] = {}
+        # Letters and digits only, so that HTML escaping leaves them as they are.
+        nonce = secrets.token_hex(8)
+        self._marks = {name: f"PWMARK{name.upper()}{nonce}" for name in SUBSCRIBER_FIELDS}
+        self._context = {
             "site_name": settings.SITE_NAME,
             "base_url": absolute_url("/").rstrip("/"),
             "kind_label": self.kind_label,
@@ -60,28 +77,56 @@ class DigestRenderer:
             self._text[key] = render_to_string("emails/_digest_section.txt", context).strip()
         return self._html[key], self._text[key]
 
+    def _subject(self, subject: str) -> str:
+        """The subject, encoded for the header once per distinct subject.
+
+        Encoding a non-ASCII subject (an accent or "…" in a title) costs more than
+        rendering the whole message; most subscribers share a subject.
+        """
+        if subject.isascii():
+            return subject
+        if subject not in self._subjects:
+            self._subjects[subject] = Header(subject, "utf-8").encode()
+        return self._subjects[subject]
+
+    def _rendered(self, sections: list[Section]) -> Frame:
+        """Subject, text and HTML for these sections, with marks where each subscriber's
+        own address and links go: rendered once for everyone who gets the same sections."""
+        key = tuple(section.key for section in sections)
+        if key not in self._frames:
+            rendered = [self._section(section) for section in sections]
+            count = sum(len(section.items) for section in sections)
+            headline = shorten(sections[0].items[0].title, HEADLINE_LENGTH)
+            if count > 1:
+                headline += f" and {count - 1} more"
+            context = {
+                **self._context,
+                "headline": headline,
+                **self._marks,
+                "section_htmls": [html for html, _ in rendered],
+                "section_texts": [text for _, text in rendered],
+            }
+            subject = " ".join(render_to_string("emails/digest-subject.txt", context).split())
+            self._frames[key] = Frame(
+                self._subject(subject),
+                render_to_string("emails/digest-body.txt", context),
+                render_to_string("emails/digest-body.html", context),
+            )
+        return self._frames[key]
+
     def message(self, subscriber: Subscriber, sections: list[Section]) -> EmailMultiAlternatives:
-        rendered = [self._section(section) for section in sections]
-        count = sum(len(section.items) for section in sections)
-        first = sections[0].items[0].title
-        headline = shorten(first, HEADLINE_LENGTH)
-        if count > 1:
-            headline += f" and {count - 1} more"
+        frame = self._rendered(sections)
         unsubscribe = unsubscribe_url(subscriber)
-        context = {
-            **self._frame,
-            "headline": headline,
-            "email": subscriber.email,
-            "manage_url": manage_url(subscriber),
-            "unsubscribe_url": unsubscribe,
-            "section_htmls": [html for html, _ in rendered],
-            "section_texts": [text for _, text in rendered],
-        }
-        subject = " ".join(render_to_string("emails/digest-subject.txt", context).split())
+        own = {"email": subscriber.email, "manage_url": manage_url(subscriber)}
+        own["unsubscribe_url"] = unsubscribe
+        text, html = frame.text, frame.html
+        for name, mark in self._marks.items():
+            text = text.replace(mark, own[name])
+            html = html.replace(mark, escape(own[name]))
         edition = self.content.edition
         message = EmailMultiAlternatives(
-            subject,
-            render_to_string("emails/digest-body.txt", context),
+            frame.subject,
+            text,
             to=[subscriber.email],
             headers={
                 # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that
@@ -96,7 +141,5 @@ class DigestRenderer:
                 f"@{site_domain()}>",
             },
         )
-        message.attach_alternative(
-            render_to_string("emails/digest-body.html", context), "text/html"
-        )
+        message.attach_alternative(html, "text/html")
         return message

@@ -22,15 +22,18 @@ address marks it bouncing: it gets nothing more until its owner subscribes again
 import contextlib
 import logging
 import os
+import queue
 import smtplib
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.mail import get_connection
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -47,6 +50,8 @@ BATCH = 200
 DUE_CHECK_SECONDS = 60
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
+RECORD_BATCH = 16
+RECORD_EVERY = 0.1  # seconds
 RETRY_BASE = timedelta(minutes=1)  # 1, 2, 4, 8, 16 minutes between tries of one address
 SERVER_RETRY_MAX = timedelta(hours=1)
 
@@ -189,7 +194,11 @@ def _queue(edition: DigestEdition, now: datetime, after: int) -> list[Delivery]:
 
 
 def _finish(delivery: Delivery, status: str, error: str = "", papers: int = 0) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
+    _finish_many([delivery.pk], status, error, papers)
+
+
+def _finish_many(ids: list[int], status: str, error: str = "", papers: int = 0) -> None:
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
         status=status,
         attempts=F("attempts") + (0 if status == Delivery.Status.SKIPPED else 1),
         last_error=error[:1000],
@@ -199,87 +208,150 @@ def _finish(delivery: Delivery, status: str, error: str = "", papers: int = 0) -
     )
 
 
-def _code_of(error: Exception, address: str) -> tuple[int, str]:
-    """The SMTP reply code and text of a refusal, or (0, …) when there was no reply."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        code, reply = error.recipients.get(address, next(iter(error.recipients.values())))
-        return code, _text(reply)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code, _text(error.smtp_error)
-    return 0, str(error) or type(error).__name__
-
-
 def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 
-class _Sender:
-    def __init__(self, report: SendReport, now: datetime) -> None:
-        self.report = report
-        self.now = now
-        self.connection: BaseEmailBackend | None = None
+@dataclass(frozen=True)
+class Outcome:
+    """What the mail server said to one message."""
 
-    def _open(self) -> BaseEmailBackend:
-        if self.connection is None:
-            connection = get_connection(fail_silently=False)
+    delivery: Delivery
+    code: int = 250  # the reply to the address or the data; 0: no reply at all
+    text: str = ""
+    server_down: bool = False  # no fault of the address: the run stops
+    untried: bool = False  # the run stopped before this message went out
+
+    @classmethod
+    def of(cls, delivery: Delivery, error: Exception) -> "Outcome":
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            replies = error.recipients
+            code, reply = replies.get(delivery.subscriber.email, next(iter(replies.values())))
+            return cls(delivery, code, _text(reply))
+        if isinstance(error, smtplib.SMTPSenderRefused):
+            # Our own sender address refused: the server's setup, not this address.
+            return cls(delivery, error.smtp_code, _text(error.smtp_error), server_down=True)
+        if isinstance(error, smtplib.SMTPResponseException):
+            code, text = error.smtp_code, _text(error.smtp_error)
+            # 421: "service not available, closing channel".
+            return cls(delivery, code, text, server_down=code == 421 or code < 400)
+        # Refused, reset, timed out (SMTPServerDisconnected too): the server's side of
+        # it is unknown, so the message stays pending for the next run.
+        return cls(delivery, 0, str(error) or type(error).__name__, server_down=True)
+
+
+class _Connection(threading.Thread):
+    """One SMTP connection, sending the messages the pool hands it."""
+
+    def __init__(self, pool: "_Pool") -> None:
+        super().__init__(daemon=True)
+        self.pool = pool
+
+    def run(self) -> None:
+        backend: BaseEmailBackend | None = None
+        while (item := self.pool.inbox.get()) is not None:
+            delivery, message = item
+            if self.pool.down:
+                self.pool.results.put(Outcome(delivery, untried=True))
+                continue
             try:
-                connection.open()
-            except (OSError, smtplib.SMTPException) as error:
-                raise MailServerDown(_code_of(error, "")[1] or repr(error)) from error
-            self.connection = connection
-        return self.connection
+                if backend is None:
+                    backend = get_connection(fail_silently=False)
+                    backend.open()
+                message.connection = backend
+                message.send()
+                outcome = Outcome(delivery)
+            except Exception as error:
+                if not isinstance(error, OSError):
+                    logger.exception("digest: sending to %s failed", delivery.subscriber.email)
+                outcome = Outcome.of(delivery, error)
+                if outcome.server_down:
+                    self.pool.down = (
+                        self.pool.down or f"{outcome.code or ''} {outcome.text}".strip()
+                    )
+                    _close(backend)
+                    backend = None
+            self.pool.results.put(outcome)
+        _close(backend)
+
+
+def _close(backend: BaseEmailBackend | None) -> None:
+    if backend is not None:
+        # A server that is gone already has nothing left to lose.
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            backend.close()
+
+
+class _Pool:
+    """Messages go out over a few SMTP connections at once; this thread keeps the log.
+
+    Rendering and every database write stay on the calling thread; the connections
+    only talk SMTP, so their waits on the network overlap with the next message's
+    rendering. Each accepted message is recorded as soon as its reply is read back.
+    """
+
+    def __init__(self, size: int, report: SendReport, now: datetime) -> None:
+        self.report, self.now = report, now
+        self.inbox: queue.Queue[tuple[Delivery, EmailMessage] | None] = queue.Queue(size)
+        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.down = ""
+        self.papers: dict[int, int] = {}  # deliveries handed out, with their paper counts
+        self.closed = False
+        self.record_at = time.monotonic() + RECORD_EVERY
+        self.threads = [_Connection(self) for _ in range(size)]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, delivery: Delivery, message: EmailMessage, papers: int) -> None:
+        self.papers[delivery.pk] = papers
+        while True:
+            try:
+                self.inbox.put((delivery, message), timeout=0.05)
+                break
+            except queue.Full:
+                self.collect()
+        # Recording replies in small groups keeps the log's writes from stalling the
+        # rendering: an accepted message waits at most RECORD_EVERY to be marked sent.
+        if self.results.qsize() >= RECORD_BATCH or time.monotonic() >= self.record_at:
+            self.collect()
+
+    def collect(self, wait: bool = False) -> None:
+        """Record every reply read back so far (all outstanding ones, with `wait`)."""
+        self.record_at = time.monotonic() + RECORD_EVERY
+        outstanding = len(self.papers)
+        outcomes: list[Outcome] = []
+        while len(outcomes) < outstanding:
+            try:
+                outcomes.append(self.results.get(block=wait))
+            except queue.Empty:
+                break
+        sent: dict[int, list[int]] = {}
+        for outcome in outcomes:
+            papers = self.papers.pop(outcome.delivery.pk)
+            if outcome.untried or outcome.server_down:
+                continue
+            if outcome.code == 250:
+                sent.setdefault(papers, []).append(outcome.delivery.pk)
+            else:
+                self._refused(outcome)
+        for papers, ids in sent.items():
+            _finish_many(ids, Delivery.Status.SENT, papers=papers)
+            self.report.sent += len(ids)
 
     def close(self) -> None:
-        if self.connection is not None:
-            # A server that is gone already has nothing left to lose.
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                self.connection.close()
-            self.connection = None
+        self.collect(wait=True)
+        if self.closed:
+            return
+        self.closed = True
+        for _ in self.threads:
+            self.inbox.put(None)
+        for thread in self.threads:
+            thread.join()
 
-    def deliver(
-        self, delivery: Delivery, content: EditionContent, renderer: DigestRenderer
-    ) -> None:
-        subscriber = delivery.subscriber
-        if not subscriber.receiving:
-            reason = "unsubscribed" if subscriber.unsubscribed_at else "the address bounces"
-            _finish(delivery, Delivery.Status.SKIPPED, f"not sent: {reason}")
-            self.report.skipped += 1
-            return
-        sections = content.sections_for(Wishes.of(subscriber))
-        if not sections:
-            _finish(delivery, Delivery.Status.SKIPPED, "nothing in this edition for them")
-            self.report.skipped += 1
-            return
-        message = renderer.message(subscriber, sections)
-        message.connection = self._open()
-        try:
-            message.send()
-        except smtplib.SMTPRecipientsRefused as error:
-            self._refused(delivery, *_code_of(error, subscriber.email))
-            return
-        except smtplib.SMTPSenderRefused as error:
-            # Our own sender address refused: the server's setup, not this address.
-            self.close()
-            raise MailServerDown(" ".join(map(str, _code_of(error, "")))) from error
-        except smtplib.SMTPResponseException as error:
-            code, text = _code_of(error, subscriber.email)
-            if code == 421 or code < 400:  # "service not available, closing channel"
-                self.close()
-                raise MailServerDown(f"{code} {text}") from error
-            self._refused(delivery, code, text)
-            return
-        except OSError as error:
-            # Refused, reset or timed out (SMTPServerDisconnected is one too): the
-            # message's fate is unknown to the server's side of it, so it stays pending.
-            self.close()
-            raise MailServerDown(_code_of(error, "")[1]) from error
-        papers = sum(len(section.items) for section in sections)
-        _finish(delivery, Delivery.Status.SENT, papers=papers)
-        self.report.sent += 1
-
-    def _refused(self, delivery: Delivery, code: int, text: str) -> None:
-        error = f"{code} {text}".strip()
-        if 500 <= code < 600:
+    def _refused(self, outcome: Outcome) -> None:
+        delivery = outcome.delivery
+        error = f"{outcome.code} {outcome.text}".strip()
+        if 500 <= outcome.code < 600:
             _finish(delivery, Delivery.Status.FAILED, error)
             Subscriber.objects.filter(pk=delivery.subscriber_id).update(
                 bounced_at=timezone.now(), bounce_reason=error[:1000]
@@ -298,6 +370,25 @@ class _Sender:
             next_attempt_at=self.now + RETRY_BASE * 2 ** (attempts - 1),
         )
         self.report.deferred += 1
+
+
+def _prepare(
+    delivery: Delivery, content: EditionContent, renderer: DigestRenderer, report: SendReport
+) -> tuple[EmailMessage, int] | None:
+    """The message for this delivery, or None (recorded as skipped) when there is none."""
+    subscriber = delivery.subscriber
+    if not subscriber.receiving:
+        reason = "unsubscribed" if subscriber.unsubscribed_at else "the address bounces"
+        _finish(delivery, Delivery.Status.SKIPPED, f"not sent: {reason}")
+        report.skipped += 1
+        return None
+    sections = content.sections_for(Wishes.of(subscriber))
+    if not sections:
+        _finish(delivery, Delivery.Status.SKIPPED, "nothing in this edition for them")
+        report.skipped += 1
+        return None
+    papers = sum(len(section.items) for section in sections)
+    return renderer.message(subscriber, sections), papers
 
 
 def send_edition(
@@ -319,7 +410,7 @@ def send_edition(
     if holder := _claim(edition, me):
         report.busy = holder
         return report
-    sender = _Sender(report, now)
+    pool: _Pool | None = None
     try:
         edition.refresh_from_db(fields=["retry_at", "server_failures"])
         if respect_backoff and edition.retry_at and edition.retry_at > now:
@@ -330,21 +421,28 @@ def send_edition(
         content: EditionContent | None = None
         renderer: DigestRenderer | None = None
         after = 0
-        while not (stop and stop.is_set()):
+        while not (stop and stop.is_set()) and not (pool and pool.down):
             batch = _queue(edition, now, after)
             if not batch:
                 break
-            if content is None or renderer is None:
+            if content is None or renderer is None or pool is None:
                 content = EditionContent(edition)
                 renderer = DigestRenderer(content)
+                pool = _Pool(settings.DIGEST_SMTP_CONNECTIONS, report, now)
             for delivery in batch:
-                if stop and stop.is_set():
+                if (stop and stop.is_set()) or pool.down:
                     break
-                sender.deliver(delivery, content, renderer)
+                if prepared := _prepare(delivery, content, renderer, report):
+                    pool.submit(delivery, *prepared)
                 after = delivery.pk
+            pool.collect(wait=True)
             _renew(edition, me)
             if progress:
                 progress(len(batch))
+        if pool is not None:
+            pool.close()
+            if pool.down:
+                raise MailServerDown(pool.down)
         if edition.server_failures:
             DigestEdition.objects.filter(pk=edition.pk).update(server_failures=0, retry_at=None)
     except MailServerDown as error:
@@ -356,7 +454,8 @@ def send_edition(
         report.server_error = f"{error} (next try in {int(wait.total_seconds() // 60)} min)"
         logger.warning("digest: the mail server failed: %s", error)
     finally:
-        sender.close()
+        if pool is not None:
+            pool.close()
         _release(edition, me)
         report.waiting = Delivery.objects.filter(
             edition=edition, status=Delivery.Status.PENDING
