@@ -279,3 +279,28 @@ def test_a_dead_sender_on_this_host_is_taken_over_at_once(smtp: SmtpServer) -> N
     assert send_edition(edition, now=AFTER_TUESDAY).sent == 1
     edition.refresh_from_db()
     assert edition.sender == ""  # released at the end
+
+
+def test_a_message_that_cannot_be_sent_fails_alone(
+    smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.mail import EmailMessage
+
+    monday_papers(1)
+    edition = edition_for("ada@example.org", "poison@example.org", "bob@example.org")
+    send = EmailMessage.send
+
+    def broken_for_one(message: EmailMessage, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if message.to == ["poison@example.org"]:
+            raise ValueError("a fault in this one message")
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", broken_for_one)
+    report = send_edition(edition, now=AFTER_TUESDAY)
+    assert (report.sent, report.failed, report.ok) == (2, 1, True)
+    poison = edition.deliveries.get(subscriber__email="poison@example.org")
+    assert (poison.status, poison.last_error) == (
+        "failed",
+        "ValueError: a fault in this one message",
+    )
+    assert Subscriber.objects.get(email="poison@example.org").receiving  # not a bounce

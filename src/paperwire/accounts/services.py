@@ -19,6 +19,7 @@ from paperwire.accounts import tokens
 from paperwire.accounts.models import Profile
 from paperwire.accounts.rules import NotAllowed, display_name
 from paperwire.emails import absolute_url, send_email
+from paperwire.errors import InputError
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -35,16 +36,8 @@ WRONG_LOGIN = "That username or email and password don't match an account."
 SUSPENDED = "This account is suspended."
 
 
-class AccountError(ValueError):
-    """Input that cannot be used; the message is for the user, `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
+class AccountError(InputError):
+    """Input an account cannot take."""
 
 
 # ---------- Sign-up ----------

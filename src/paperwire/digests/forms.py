@@ -1,5 +1,6 @@
 """The subscribe box and the manage page's form."""
 
+from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -11,10 +12,12 @@ from paperwire.digests.compose import MAX_TOP_N
 from paperwire.digests.matching import MAX_SAVED_SEARCHES, BadSavedSearch, check_saved_search
 from paperwire.digests.models import Subscriber
 from paperwire.papers.models import Category
+from paperwire.widgets import QuickSelect
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
+@cache  # available_timezones() reads the whole zone database from disk
 def _zones() -> list[tuple[str, str]]:
     zones = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
     return [(zone, zone.replace("_", " ")) for zone in zones]
@@ -46,7 +49,7 @@ class ManageForm(forms.Form):
     weekly = forms.BooleanField(
         required=False, label="Weekly", help_text="Mondays, with the best of the week before."
     )
-    timezone = forms.ChoiceField(label="Time zone")
+    timezone = forms.ChoiceField(label="Time zone", widget=QuickSelect)
     send_hour = forms.TypedChoiceField(
         label="Arrives at",
         choices=HOURS,

@@ -235,6 +235,10 @@ class Outcome:
             code, text = error.smtp_code, _text(error.smtp_error)
             # 421: "service not available, closing channel".
             return cls(delivery, code, text, server_down=code == 421 or code < 400)
+        if not isinstance(error, OSError):
+            # This message could not be sent at all (a fault in it, not in the server):
+            # it must not hold up everyone after it, run after run.
+            return cls(delivery, 0, f"{type(error).__name__}: {error}")
         # Refused, reset, timed out (SMTPServerDisconnected too): the server's side of
         # it is unknown, so the message stays pending for the next run.
         return cls(delivery, 0, str(error) or type(error).__name__, server_down=True)
@@ -332,6 +336,9 @@ class _Pool:
                 continue
             if outcome.code == 250:
                 sent.setdefault(papers, []).append(outcome.delivery.pk)
+            elif outcome.code == 0:
+                _finish(outcome.delivery, Delivery.Status.FAILED, outcome.text)
+                self.report.failed += 1
             else:
                 self._refused(outcome)
         for papers, ids in sent.items():

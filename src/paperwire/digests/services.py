@@ -28,6 +28,7 @@ from paperwire.digests.compose import MAX_TOP_N
 from paperwire.digests.matching import MAX_SAVED_SEARCHES, check_saved_search
 from paperwire.digests.models import SavedSearch, Subscriber
 from paperwire.emails import absolute_url, send_email
+from paperwire.errors import InputError
 from paperwire.papers.models import Author, Authorship, Category
 
 # A second confirmation email to one address waits this long, whoever asks.
@@ -35,14 +36,8 @@ RESEND_AFTER = timedelta(minutes=10)
 MAX_AUTHORS = 50
 
 
-class SubscriptionError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
+class SubscriptionError(InputError):
+    """Input a subscription cannot take."""
 
 
 def check_email(text: str) -> str:
