@@ -51,3 +51,18 @@ def fresh_lexical_index() -> "Iterator[None]":
     from paperwire.search.lexical_index import forget_indexes
 
     forget_indexes()
+
+
+@pytest.fixture
+def keep_connections() -> "Iterator[None]":
+    """For tests that call the WSGI application itself (not Django's test client): keep the
+    test's database connection open across requests, as the test client does. A real
+    server closes connections after each request, which would end the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "paperwire.collections",
     "paperwire.search",
     "paperwire.digests",
+    "paperwire.api",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("paperwire.collections.urls")),
     path("", include("paperwire.search.urls")),
     path("", include("paperwire.digests.urls")),
+    path("", include("paperwire.api.urls")),
+    path("", include("paperwire.api.feed_urls")),
     path("admin/", admin.site.urls),
 ]
 

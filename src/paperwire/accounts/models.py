@@ -120,3 +120,32 @@ class AuthorClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} as {self.author_id} on {self.paper_id} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API, sent as `Authorization: Bearer <token>`.
+
+    Only a SHA-256 of the token is stored (tokens are 256 random bits, so a fast hash
+    is enough), and its first characters to tell tokens apart on the settings page.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

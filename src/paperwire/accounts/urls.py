@@ -1,6 +1,6 @@
 from django.urls import path
 
-from paperwire.accounts import views
+from paperwire.accounts import token_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -23,5 +23,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("settings", views.settings_page, name="settings"),
+    path("settings/tokens", token_views.create_token, name="create_token"),
+    path("settings/tokens/<int:token_id>/revoke", token_views.revoke_token, name="revoke_token"),
     path("u/<str:username>", views.profile, name="profile"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from paperwire.accounts import services, tokens
+from paperwire.accounts.api_tokens import active_tokens
 from paperwire.accounts.claims import authored_papers
 from paperwire.accounts.forms import (
     EmailChangeForm,
@@ -320,5 +321,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "password_form": password_form,
         "subscriber": subscriber,
         "subscriber_token": manage_token(subscriber.pk) if subscriber else "",
+        "api_tokens": active_tokens(user),
     }
     return render(request, "accounts/settings.html", context)

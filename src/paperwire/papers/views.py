@@ -1,13 +1,15 @@
 from typing import NamedTuple
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
 
-from paperwire.accounts.claims import verified_username
-from paperwire.feed.days import visible_entries
+from paperwire.discussion.thread import thread_of
+from paperwire.papers import markdown
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
-from paperwire.papers.models import Authorship, Paper, PaperCategory
+from paperwire.papers.detail import detailed_paper
+from paperwire.papers.models import Authorship
 
 # Author lists longer than this show the rest behind a "show all" toggle.
 AUTHORS_SHOWN = 25
@@ -39,44 +41,58 @@ def _bylines(authorships: list[Authorship]) -> tuple[list[Byline], list[str]]:
     return bylines, affiliations
 
 
+def _prefers_markdown(request: HttpRequest) -> bool:
+    """Whether the Accept header ranks Markdown above HTML (an agent's, not a browser's:
+    browsers send */*, which HTML, listed first, wins)."""
+    return request.get_preferred_type(["text/html", "text/markdown"]) == "text/markdown"
+
+
+def _markdown_response(text: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(text, content_type=markdown.CONTENT_TYPE, status=status)
+
+
+def _paper_as_markdown(request: HttpRequest, arxiv_id: str, route: str) -> HttpResponse:
+    """The paper as Markdown; a versioned id redirects to `route` with the bare id, and
+    a missing paper is a 404 in Markdown too, so a script reads why."""
+    try:
+        parsed = parse_arxiv_id(arxiv_id)
+    except InvalidArxivId as e:
+        return _markdown_response(markdown.not_found(f"{e}."), status=404)
+    if parsed.id != arxiv_id:
+        return redirect(route, parsed.id, permanent=True)
+    detail = detailed_paper(parsed.id)
+    if detail is None:
+        message = f"The paper {parsed.id} is not on this site yet."
+        return _markdown_response(markdown.not_found(message), status=404)
+    page_url = request.build_absolute_uri(detail.paper.get_absolute_url())
+    response = _markdown_response(markdown.render_paper(detail, thread_of(detail.paper), page_url))
+    # The paper page is the one address to index; this is another form of it.
+    response["Link"] = f'<{page_url}>; rel="canonical"'
+    return response
+
+
+@require_safe
+def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """/papers/<id>.md: the paper as Markdown whatever the Accept header says."""
+    return _paper_as_markdown(request, arxiv_id, "papers:markdown")
+
+
+@vary_on_headers("Accept")
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    if _prefers_markdown(request):
+        return _paper_as_markdown(request, arxiv_id, "papers:detail")
     try:
         parsed = parse_arxiv_id(arxiv_id)
     except InvalidArxivId as e:
         raise Http404(f"{e}.") from e
     if parsed.id != arxiv_id:
         return redirect("papers:detail", parsed.id, permanent=True)
-    paper = (
-        Paper.objects.select_related("primary_category")
-        .prefetch_related(
-            # Each author with the member verified as them, if any: no query per author.
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").annotate(
-                    verified_username=verified_username()
-                ),
-            ),
-            Prefetch(
-                "paper_categories",
-                queryset=PaperCategory.objects.select_related("category"),
-            ),
-            Prefetch(
-                "daily_entries",
-                queryset=visible_entries().select_related("organization").order_by("day"),
-                to_attr="feed_entries",
-            ),
-        )
-        .filter(arxiv_id=parsed.id)
-        .first()
-    )
-    if paper is None:
+    detail = detailed_paper(parsed.id)
+    if detail is None:
         raise Http404(f"The paper {parsed.id} is not on this site yet.")
-    bylines, affiliations = _bylines(list(paper.authorships.all()))
-    cross_lists = [
-        pc.category
-        for pc in paper.paper_categories.all()
-        if pc.category_id != paper.primary_category_id
-    ]
+    paper = detail.paper
+    bylines, affiliations = _bylines(detail.authorships)
+    cross_lists = [c for c in detail.categories if c.code != paper.primary_category_id]
     context = {
         "paper": paper,
         "canonical_url": request.build_absolute_uri(paper.get_absolute_url()),
@@ -86,6 +102,6 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "affiliations": affiliations,
         "affiliations_numbered": any(b.affiliation_number for b in bylines),
         "cross_lists": cross_lists,
-        "entries": paper.feed_entries,
+        "entries": detail.entries,
     }
     return render(request, "papers/detail.html", context)

@@ -41,7 +41,7 @@ DENSE_DEPTH = 300
 # (weight 0.5 to 0.7, depths 300 to 1000) stay within 0.733 to 0.739.
 FUSION_METHOD = "minmax"
 FUSION_PARAMS: dict[str, float] = {"alpha": 0.6}
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = 120  # the JSON API's search takes up to 120
 PENDING_CHECK_DEPTH = 100
 CHUNK = 500  # ids per IN (...) query
 

@@ -29,6 +29,7 @@ def search(request: HttpRequest) -> HttpResponse:
             # The feed's card prints paper.title; an already escaped, marked title passes
             # through it unchanged.
             paper.title = highlight(paper.title, results.query)
+    query = _without_page(request)
     context = {
         "form": form,
         "search_page": True,
@@ -37,8 +38,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "max_query_length": MAX_QUERY_LENGTH,
         "first_number": (results.page - 1) * results.per_page + 1 if results else 1,
         "pending_count": _pending_count(results),
-        # Every parameter but the page, for the pager's links.
-        "pager_query": _without_page(request),
+        # Every parameter but the page, for the pager's links and the feed of these results.
+        "pager_query": f"{query}&" if query else "",
+        "feed_query": query,
     }
     return render(request, "search/results.html", context)
 
@@ -57,5 +59,4 @@ def _pending_count(results: SearchResults | None) -> int | None:
 def _without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
-    encoded = params.urlencode()
-    return f"{encoded}&" if encoded else ""
+    return params.urlencode()
