@@ -49,4 +49,4 @@ bench: install ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python bench/lexical_engines.py
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/digest_send.py
-	@echo "bench/search_page.py measures /search on an install filled with real papers: see its usage"
+	@echo "bench/search_page.py and bench/api_requests.py measure requests on an install filled with real papers: see their usage"
