@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Listed so that /api/docs serves its Swagger UI from our own static files, not a CDN.
+    "ninja",
     "paperwire.papers",
     "paperwire.ingest",
     "paperwire.accounts",

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# expect() has its own timeout, 5 s by default: the same allowance as every other wait.
+expect.set_options(timeout=10_000)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -52,7 +54,8 @@ def page(size: str, browser: Browser, live_server: object) -> Iterator[Page]:
         base_url=str(live_server),
         reduced_motion="reduce",
     )
-    context.set_default_timeout(5_000)
+    # Generous for a loaded 2-core machine: a wait ends as soon as its condition holds.
+    context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
 

@@ -17,7 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpRequest, HttpResponse
 from django_ratelimit.core import is_ratelimited
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -335,7 +335,7 @@ def _organization(name: str) -> Organization | None:
     summary="Put a paper on today's feed",
     tags=["writing"],
 )
-def submit(request: HttpRequest, body: schemas.SubmitIn) -> tuple[int, shapes.Json]:
+def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status[shapes.Json]:
     """The page's rules apply: a verified member, a daily limit, a recent paper not on the
     feed yet. A paper not here yet is fetched from arXiv first."""
     _writing(request)
@@ -348,7 +348,7 @@ def submit(request: HttpRequest, body: schemas.SubmitIn) -> tuple[int, shapes.Js
     entry = DailyEntry.objects.select_related("paper", "organization", "submitted_by__profile").get(
         pk=entry.pk
     )
-    return 201, shapes.daily_items([entry])[0]
+    return Status(201, shapes.daily_items([entry])[0])
 
 
 @api.post(
@@ -421,7 +421,7 @@ def remove_upvote(request: HttpRequest, arxiv_id: str) -> schemas.UpvoteOut:
 )
 def comment(
     request: HttpRequest, arxiv_id: str, body: schemas.CommentIn
-) -> tuple[int, schemas.CommentOut]:
+) -> Status[schemas.CommentOut]:
     _writing(request)
     paper = _paper(arxiv_id)
     parent = None
@@ -433,13 +433,16 @@ def comment(
         made = do_post_comment(request.user, paper, body.comment, parent)
     except (CommentError, NotAllowed) as error:
         raise _refused(error) from None
-    return 201, schemas.CommentOut(
-        id=made.pk,
-        body=made.body,
-        createdAt=shapes.iso(made.created_at) or "",
-        author=request.user.get_username(),
-        parentCommentId=made.parent_id,
-        url=absolute_url(f"{paper.get_absolute_url()}#comment-{made.pk}", request),
+    return Status(
+        201,
+        schemas.CommentOut(
+            id=made.pk,
+            body=made.body,
+            createdAt=shapes.iso(made.created_at) or "",
+            author=request.user.get_username(),
+            parentCommentId=made.parent_id,
+            url=absolute_url(f"{paper.get_absolute_url()}#comment-{made.pk}", request),
+        ),
     )
 
 
@@ -450,9 +453,7 @@ def comment(
     summary="Claim to be one of a paper's authors (staff verify it)",
     tags=["writing"],
 )
-def claim(
-    request: HttpRequest, arxiv_id: str, body: schemas.ClaimIn
-) -> tuple[int, schemas.ClaimOut]:
+def claim(request: HttpRequest, arxiv_id: str, body: schemas.ClaimIn) -> Status[schemas.ClaimOut]:
     _writing(request)
     paper = _paper(arxiv_id)
     name = " ".join(body.author.split())
@@ -463,4 +464,6 @@ def claim(
         made = do_claim_authorship(request.user, paper, author)
     except (ClaimError, NotAllowed) as error:
         raise _refused(error) from None
-    return 201, schemas.ClaimOut(paper=paper.arxiv_id, author=author.name, status=made.status)
+    return Status(
+        201, schemas.ClaimOut(paper=paper.arxiv_id, author=author.name, status=made.status)
+    )
