@@ -5,14 +5,17 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from paperwire.discussion.services import do_post_comment
 from paperwire.papers.models import Paper
-from tests.browser.conftest import VIEWPORTS, assert_no_horizontal_overflow, save_screenshot
+from tests.browser.conftest import (
+    VIEWPORTS,
+    assert_no_horizontal_overflow,
+    save_screenshot,
+    sign_in,
+)
 from tests.feed.builders import make_paper
 from tests.personas import make_user
 
@@ -34,16 +37,6 @@ def alice() -> User:
 @pytest.fixture
 def bob() -> User:
     return make_user("bob", fullname="Bob Chen")
-
-
-def sign_in(page: Page, user: User, base_url: str) -> None:
-    """A session made on the server side, handed to the browser as its cookie."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
-    )
 
 
 def assert_discussion_touch_friendly(page: Page) -> None:
