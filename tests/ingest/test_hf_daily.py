@@ -42,6 +42,9 @@ def authors_of(paper: Paper) -> list[str]:
     return [s.author.name for s in paper.authorships.select_related("author")]
 
 
+# Committed batch by batch as in real use: inside one test transaction, PostgreSQL would
+# check every deferred foreign key of the whole feed at teardown (two minutes).
+@pytest.mark.django_db(transaction=True)
 def test_it_imports_the_whole_saved_feed(feed_dir: Path) -> None:
     files = sorted(feed_dir.glob("*.jsonl.gz"))
     assert len(files) == 28
