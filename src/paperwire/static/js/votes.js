@@ -64,19 +64,13 @@
     );
   }
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upvote")) return;
-    event.preventDefault();
-    if (form.dataset.busy) return;
-    var button = form.querySelector("[data-upvote-button]");
-    var wasVoted = button.getAttribute("aria-pressed") === "true";
-    var before = Number(form.dataset.upvotes);
-    var forms = otherForms(form);
-    form.dataset.busy = "1";
-    if (!isNaN(before)) {
-      forms.forEach(function (f) { show(f, !wasVoted, Math.max(before + (wasVoted ? -1 : 1), 0)); });
-    }
+  // Per paper (a form's action): a toggle on its way, and the vote last asked for.
+  var pending = {};
+
+  function send(form, forms, known) {
+    // Send one toggle; when it lands, the vote the user asked for last may
+    // differ from the server's (they pressed again meanwhile): toggle again.
+    var action = form.getAttribute("action");
     fetch(form.action, {
       method: "POST",
       body: new FormData(form),
@@ -86,7 +80,7 @@
       .then(function (response) {
         if (response.status === 401) {
           // Signed out in another tab: let the server send them to log in.
-          delete form.dataset.busy;
+          delete pending[action];
           HTMLFormElement.prototype.submit.call(form);
           return null;
         }
@@ -98,15 +92,42 @@
                 : "Your vote could not be saved. Please try again.");
             throw new Error(text);
           }
+          if (data.voted !== pending[action]) {
+            send(form, forms, { voted: data.voted, upvotes: data.upvotes });
+            return;
+          }
+          delete pending[action];
           forms.forEach(function (f) { show(f, data.voted, data.upvotes); });
         });
       })
       .catch(function (error) {
-        if (!isNaN(before)) forms.forEach(function (f) { show(f, wasVoted, before); });
+        delete pending[action];
+        if (!isNaN(known.upvotes)) {
+          forms.forEach(function (f) { show(f, known.voted, known.upvotes); });
+        }
         say(error && error.message && error.name === "Error"
           ? error.message
           : "Your vote could not be saved: check your connection and try again.");
-      })
-      .finally(function () { delete form.dataset.busy; });
+      });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upvote")) return;
+    event.preventDefault();
+    var button = form.querySelector("[data-upvote-button]");
+    var wasVoted = button.getAttribute("aria-pressed") === "true";
+    var before = Number(form.dataset.upvotes);
+    var forms = otherForms(form);
+    // The button shows at once what was asked for, however fast it is pressed.
+    var action = form.getAttribute("action");
+    var busy = action in pending;
+    pending[action] = !wasVoted;
+    if (!isNaN(before)) {
+      forms.forEach(function (f) { show(f, !wasVoted, Math.max(before + (wasVoted ? -1 : 1), 0)); });
+    }
+    // A press while a toggle is on its way is settled when that one lands.
+    if (busy) return;
+    send(form, forms, { voted: wasVoted, upvotes: before });
   });
 })();
