@@ -3,9 +3,11 @@
 import re
 from datetime import timedelta
 from email.message import EmailMessage
+from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from paperwire.digests import sending
@@ -233,11 +235,11 @@ def test_a_sender_that_crashes_mid_batch_resumes_with_no_duplicate_and_no_gap(
         nonlocal calls
         calls += 1
         if calls == 12:
-            raise RuntimeError("the process died")
+            raise SystemExit("the process died")
         return prepare(*args, **kwargs)
 
     monkeypatch.setattr(sending, "_prepare", crash_on_the_12th)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(SystemExit):
         send_edition(edition, now=AFTER_TUESDAY)
     assert len(smtp.sink.received) == 11
     monkeypatch.setattr(sending, "_prepare", prepare)
@@ -281,7 +283,7 @@ def test_a_dead_sender_on_this_host_is_taken_over_at_once(smtp: SmtpServer) -> N
     assert edition.sender == ""  # released at the end
 
 
-def test_a_message_that_cannot_be_sent_fails_alone(
+def test_a_message_that_cannot_be_sent_waits_alone_and_the_operator_can_resend_it(
     smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django.core.mail import EmailMessage
@@ -297,10 +299,53 @@ def test_a_message_that_cannot_be_sent_fails_alone(
 
     monkeypatch.setattr(EmailMessage, "send", broken_for_one)
     report = send_edition(edition, now=AFTER_TUESDAY)
-    assert (report.sent, report.failed, report.ok) == (2, 1, True)
+    assert (report.sent, report.deferred, report.failed, report.ok) == (2, 1, 0, True)
     poison = edition.deliveries.get(subscriber__email="poison@example.org")
-    assert (poison.status, poison.last_error) == (
-        "failed",
-        "ValueError: a fault in this one message",
-    )
+    # Not the address's fault: the copy stays in the queue, tried again later.
+    assert (poison.status, poison.attempts) == ("pending", 1)
+    assert poison.last_error == "ValueError: a fault in this one message"
+    now = AFTER_TUESDAY
+    for _ in range(sending.MAX_ATTEMPTS - 1):
+        now += timedelta(hours=2)
+        send_edition(edition, now=now)
+    poison.refresh_from_db()
+    assert poison.status == "failed"
+    assert poison.last_error.startswith(f"gave up after {sending.MAX_ATTEMPTS} tries: ValueError")
     assert Subscriber.objects.get(email="poison@example.org").receiving  # not a bounce
+    assert sending.problems(edition) == [(poison.last_error, 1)]
+
+    # The fault fixed, the operator's `digest send` tries the given-up copy again.
+    monkeypatch.setattr(EmailMessage, "send", send)
+    out = StringIO()
+    call_command(
+        "digest", "send", "--kind", "daily", "--date", "2026-11-24", "--no-progress",
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    assert "1 copy given up before: trying again" in out.getvalue()
+    assert statuses(edition)["poison@example.org"] == "sent"
+    assert sorted(smtp.sink.recipients()) == [
+        "ada@example.org",
+        "bob@example.org",
+        "poison@example.org",
+    ]
+
+
+def test_a_copy_that_cannot_be_built_waits_and_the_others_go_out(
+    smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monday_papers(1)
+    edition = edition_for("ada@example.org", "poison@example.org", "bob@example.org")
+    prepare = sending._prepare
+
+    def broken_for_one(delivery, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if delivery.subscriber.email == "poison@example.org":
+            raise KeyError("a template variable")
+        return prepare(delivery, *args, **kwargs)
+
+    monkeypatch.setattr(sending, "_prepare", broken_for_one)
+    report = send_edition(edition, now=AFTER_TUESDAY)
+    assert (report.sent, report.deferred) == (2, 1)
+    assert statuses(edition)["poison@example.org"] == "pending"
+    monkeypatch.setattr(sending, "_prepare", prepare)
+    assert send_edition(edition, now=AFTER_TUESDAY + timedelta(minutes=1)).sent == 1
+    assert statuses(edition)["poison@example.org"] == "sent"

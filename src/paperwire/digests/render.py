@@ -7,7 +7,6 @@ fragments and, per message, only its frame and links.
 
 import secrets
 from dataclasses import dataclass
-from email.header import Header
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -53,7 +52,6 @@ class DigestRenderer:
         self.kind_label = edition.get_kind_display()
         self._html: dict[tuple[object, ...], SafeString] = {}
         self._text: dict[tuple[object, ...], str] = {}
-        self._subjects: dict[str, str] = {}
         self._frames: dict[tuple[object, ...], Frame] = {}
         # Letters and digits only, so that HTML escaping leaves them as they are.
         nonce = secrets.token_hex(8)
@@ -77,18 +75,6 @@ class DigestRenderer:
             self._text[key] = render_to_string("emails/_digest_section.txt", context).strip()
         return self._html[key], self._text[key]
 
-    def _subject(self, subject: str) -> str:
-        """The subject, encoded for the header once per distinct subject.
-
-        Encoding a non-ASCII subject (an accent or "…" in a title) costs more than
-        rendering the whole message; most subscribers share a subject.
-        """
-        if subject.isascii():
-            return subject
-        if subject not in self._subjects:
-            self._subjects[subject] = Header(subject, "utf-8").encode()
-        return self._subjects[subject]
-
     def _rendered(self, sections: list[Section]) -> Frame:
         """Subject, text and HTML for these sections, with marks where each subscriber's
         own address and links go: rendered once for everyone who gets the same sections."""
@@ -107,8 +93,11 @@ class DigestRenderer:
                 "section_texts": [text for _, text in rendered],
             }
             subject = " ".join(render_to_string("emails/digest-subject.txt", context).split())
+            # The subject goes to Django as text: it encodes it for the header itself.
+            # Encoding it here folds a long non-ASCII subject onto two lines, which
+            # Django then refuses as a header injection (BadHeaderError).
             self._frames[key] = Frame(
-                self._subject(subject),
+                subject,
                 render_to_string("emails/digest-body.txt", context),
                 render_to_string("emails/digest-body.html", context),
             )

@@ -15,8 +15,10 @@ on another host is waited for until its lease runs out.
 
 Failures: an unreachable or closing server (connection refused, 421, a dropped
 connection) stops the run and the edition waits, backing off; a 4xx answer for one
-address defers that delivery, backing off, up to MAX_ATTEMPTS; a 5xx answer for an
-address marks it bouncing: it gets nothing more until its owner subscribes again.
+address, or a message that cannot be built or sent (our fault, not the address's),
+defers that delivery, backing off, up to MAX_ATTEMPTS, after which it is given up
+until the operator's `digest send` tries it again; a 5xx answer for an address marks
+it bouncing: it gets nothing more until its owner subscribes again.
 """
 
 import contextlib
@@ -35,7 +37,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from paperwire.digests import schedule
@@ -103,12 +105,27 @@ class SendReport:
     edition: DigestEdition
     sent: int = 0
     skipped: int = 0
-    deferred: int = 0  # a 4xx: tried again later
+    deferred: int = 0  # a 4xx, or a message that could not go out: tried again later
     bounced: int = 0
     failed: int = 0  # gave up after MAX_ATTEMPTS
     waiting: int = 0  # still pending when the run ended
     busy: str = ""  # another sender holds the edition
     server_error: str = ""
+
+    def defer(self, delivery: Delivery, error: str, now: datetime) -> None:
+        """Try this copy again later, backing off; after MAX_ATTEMPTS it is given up,
+        until the operator's `digest send` tries it again (retry_failed)."""
+        attempts = delivery.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            _finish(delivery, Delivery.Status.FAILED, f"gave up after {attempts} tries: {error}")
+            self.failed += 1
+            return
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
+            attempts=attempts,
+            last_error=error[:1000],
+            next_attempt_at=now + RETRY_BASE * 2 ** (attempts - 1),
+        )
+        self.deferred += 1
 
     @property
     def ok(self) -> bool:
@@ -121,7 +138,7 @@ class SendReport:
         parts = [f"{self.sent} sent"]
         for count, label in (
             (self.skipped, "with nothing for them"),
-            (self.deferred, "deferred by the mail server"),
+            (self.deferred, "deferred (tried again later)"),
             (self.bounced, "bounced"),
             (self.failed, "given up"),
             (self.waiting, "waiting"),
@@ -337,8 +354,8 @@ class _Pool:
             if outcome.code == 250:
                 sent.setdefault(papers, []).append(outcome.delivery.pk)
             elif outcome.code == 0:
-                _finish(outcome.delivery, Delivery.Status.FAILED, outcome.text)
-                self.report.failed += 1
+                # The message itself could not go out: our fault, not the address's.
+                self.report.defer(outcome.delivery, outcome.text, self.now)
             else:
                 self._refused(outcome)
         for papers, ids in sent.items():
@@ -366,17 +383,7 @@ class _Pool:
             self.report.bounced += 1
             logger.warning("digest: %s bounces (%s)", delivery.subscriber.email, error)
             return
-        attempts = delivery.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            _finish(delivery, Delivery.Status.FAILED, f"gave up after {attempts} tries: {error}")
-            self.report.failed += 1
-            return
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-            attempts=attempts,
-            last_error=error[:1000],
-            next_attempt_at=self.now + RETRY_BASE * 2 ** (attempts - 1),
-        )
-        self.report.deferred += 1
+        self.report.defer(delivery, error, self.now)
 
 
 def _prepare(
@@ -439,9 +446,16 @@ def send_edition(
             for delivery in batch:
                 if (stop and stop.is_set()) or pool.down:
                     break
-                if prepared := _prepare(delivery, content, renderer, report):
-                    pool.submit(delivery, *prepared)
                 after = delivery.pk
+                try:
+                    prepared = _prepare(delivery, content, renderer, report)
+                except Exception as error:
+                    # A copy that cannot be built waits for a fix; the rest go out.
+                    logger.exception("digest: building the copy for %s failed", delivery.subscriber)
+                    report.defer(delivery, f"{type(error).__name__}: {error}", now)
+                    continue
+                if prepared:
+                    pool.submit(delivery, *prepared)
             pool.collect(wait=True)
             _renew(edition, me)
             if progress:
@@ -470,12 +484,33 @@ def send_edition(
     return report
 
 
-def send_now(kind: str, day: date, *, progress: Callable[[int], None] | None = None) -> SendReport:
-    """The operator's send: compose if needed, every receiving subscriber is due now."""
+def retry_failed(edition: DigestEdition) -> int:
+    """Put the copies given up for a subscriber who still receives back in the queue.
 
-    edition = compose(kind, day)
-    enqueue(edition, receiving(kind))
-    return send_edition(edition, progress=progress, respect_backoff=False)
+    Only the operator does this (`paperwire digest send`): the worker gives a copy up
+    after MAX_ATTEMPTS, and what failed it (a fault in the message, a mail server that
+    kept deferring) may need a person to fix. A bounced address is not retried.
+    """
+    return Delivery.objects.filter(
+        edition=edition,
+        status=Delivery.Status.FAILED,
+        subscriber__in=receiving(edition.kind),
+    ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=None, finished_at=None)
+
+
+def problems(edition: DigestEdition, limit: int = 5) -> list[tuple[str, int]]:
+    """The commonest errors of the copies given up or waiting to be tried again."""
+    rows = (
+        Delivery.objects.filter(edition=edition)
+        .filter(
+            Q(status=Delivery.Status.FAILED) | Q(status=Delivery.Status.PENDING, attempts__gt=0)
+        )
+        .exclude(last_error="")
+        .values("last_error")
+        .annotate(copies=Count("id"))
+        .order_by("-copies", "last_error")[:limit]
+    )
+    return [(row["last_error"], row["copies"]) for row in rows]
 
 
 def send_due(now: datetime | None = None, stop: threading.Event | None = None) -> list[SendReport]:

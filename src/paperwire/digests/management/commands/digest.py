@@ -4,8 +4,9 @@
     paperwire digest preview --kind weekly --date 2026-11-23 [--email reader@example.org] [--html]
 
 `send` composes the edition if it was not yet, puts every receiving subscriber of
-that kind in the send log and sends whatever is still pending: run twice, it sends
-nothing twice. `preview` stores and sends nothing.
+that kind in the send log, tries again the copies given up before, and sends
+whatever is still pending: run twice, it sends nothing twice. It prints why copies
+failed or wait to be tried again. `preview` stores and sends nothing.
 """
 
 import signal
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from paperwire.digests import compose, schedule
 from paperwire.digests.models import Delivery, Subscriber
 from paperwire.digests.render import DigestRenderer
-from paperwire.digests.sending import enqueue, receiving, send_edition
+from paperwire.digests.sending import enqueue, problems, receiving, retry_failed, send_edition
 from paperwire.feed.days import today
 
 
@@ -66,6 +67,11 @@ class Command(BaseCommand):
         except compose.NotYet as error:
             raise CommandError(str(error)) from None
         added = enqueue(edition, receiving(kind))
+        retried = retry_failed(edition)
+        if retried:
+            self.stdout.write(
+                f"{retried} cop{'ies' if retried != 1 else 'y'} given up before: trying again"
+            )
         total = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING).count()
         self.stdout.write(
             f"{kind} digest of {day}: {len(edition.papers)} papers; "
@@ -88,6 +94,8 @@ class Command(BaseCommand):
             bar.close()
             signal.signal(signal.SIGTERM, previous)
         self.stdout.write(report.summary())
+        for error, copies in problems(edition):
+            self.stdout.write(f"  {copies} cop{'ies' if copies != 1 else 'y'}: {error}")
         if report.busy:
             raise CommandError("another sender is sending this edition; it will finish it")
         if report.server_error:
