@@ -12,8 +12,7 @@ from paperwire.env import SettingError
 from paperwire.mail import smtp_settings
 
 CONTEXT = {
-    "user": User(username="nora", email="nora@example.org"),
-    "name": "Nora <Nox>",
+    "user": User(username="nora", email="nora&nox@example.org"),
     "link": "http://example.org/accounts/verify/abc?x=1&y=2",
     "days": 3,
 }
@@ -38,11 +37,11 @@ def test_it_renders_the_subject_text_and_html(sent, mailoutbox, settings) -> Non
     assert message.subject == "Verify your email address for Papers & Co"
     assert message.to == ["nora@example.org"]
     # The text part is not HTML-escaped; the HTML part is.
-    assert "Hi Nora <Nox>," in message.body
+    assert "confirm that nora&nox@example.org is your email address" in message.body
     assert "http://example.org/accounts/verify/abc?x=1&y=2" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
-    assert "Nora &lt;Nox&gt;" in html
+    assert "<strong>nora&amp;nox@example.org</strong>" in html
     assert 'href="http://example.org/accounts/verify/abc?x=1&amp;y=2"' in html
 
 

@@ -19,8 +19,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
-def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+def rate_limited(
+    request: HttpRequest, exception: Exception, *, message: str = "", retry_after: int = 60
+) -> HttpResponse:
     # django-ratelimit calls this when a write comes too often from one client.
-    response = render(request, "429.html", status=429)
-    response["Retry-After"] = "60"
+    context = {"message": message, "offer_reset": "reset your password" in message}
+    response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
     return response
+
+
+def login_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    return rate_limited(request, Exception(reason), message=reason, retry_after=3600)

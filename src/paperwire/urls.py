@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from paperwire.accounts import throttle
+from paperwire.accounts.views import limited
+from paperwire.error_pages import login_refused
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="feed:latest", permanent=False), name="home"),
     path("", include("paperwire.feed.urls")),
@@ -14,6 +18,11 @@ urlpatterns = [
     path("", include("paperwire.digests.urls")),
     path("", include("paperwire.api.urls")),
     path("", include("paperwire.api.feed_urls")),
+    # The admin's own log-in, guarded as the members' is.
+    path(
+        "admin/login/",
+        limited(("ip", "10/m"))(throttle.guarded("username", login_refused)(admin.site.login)),
+    ),
     path("admin/", admin.site.urls),
 ]
 

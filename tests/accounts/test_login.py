@@ -93,16 +93,80 @@ def test_log_in_is_rate_limited_per_address(csrf_client) -> None:
     assert logged_in_as(csrf_client) is None
 
 
-def test_log_in_is_rate_limited_per_account(csrf_client) -> None:
+def guess(n: int, login: str = "Alice", **extra: str):  # type: ignore[no-untyped-def]
+    """A wrong password at an account, each from its own address and browser."""
+    return CsrfClient().post_form(
+        URL, {"login": login, "password": f"guess {n}"}, REMOTE_ADDR=f"10.0.0.{n}", **extra
+    )
+
+
+def test_guesses_at_one_account_count_together_however_it_is_named(csrf_client) -> None:
     make_user("alice")
     for n in range(10):
-        # Guesses from many addresses at one account still count together.
-        CsrfClient().post_form(
-            URL, {"login": "Alice", "password": f"guess {n}"}, REMOTE_ADDR=f"10.0.0.{n}"
-        )
+        # Username and email alternate, from many addresses: one account, one count.
+        guess(n, "Alice" if n % 2 else "ALICE@example.org")
     response = csrf_client.post_form(
         URL, {"login": "alice", "password": PASSWORD}, REMOTE_ADDR="10.0.1.1"
     )
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many wrong passwords for this account" in page
+    assert 'href="/accounts/password/reset"' in page
+    assert logged_in_as(csrf_client) is None
+
+
+def test_a_stranger_cannot_lock_the_owner_out_of_a_browser_she_used_before(csrf_client) -> None:
+    make_user("alice")
+    csrf_client.post_form(URL, {"login": "alice", "password": PASSWORD})
+    csrf_client.post_form("/accounts/logout")
+    for n in range(30):
+        guess(n)
+    response = csrf_client.post_form(URL, {"login": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert logged_in_as(csrf_client) == "alice"
+
+
+def test_a_password_reset_lifts_the_lock(
+    csrf_client, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    import re
+
+    make_user("alice")
+    for n in range(10):
+        guess(n)
+    with django_capture_on_commit_callbacks(execute=True):
+        csrf_client.post_form("/accounts/password/reset", {"email": "alice@example.org"})
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+)", mailoutbox[0].body)
+    assert link
+    form = csrf_client.get(link.group(1), follow=True)
+    new = {"new_password1": "a whole new passphrase", "new_password2": "a whole new passphrase"}
+    csrf_client.post_form(form.redirect_chain[-1][0], new)
+    response = CsrfClient().post_form(
+        URL, {"login": "alice", "password": "a whole new passphrase"}, REMOTE_ADDR="10.0.2.1"
+    )
+    assert response.status_code == 302
+
+
+def test_the_admin_log_in_is_rate_limited(csrf_client) -> None:
+    make_user("sam", staff=True)
+    for n in range(30):
+        csrf_client.post_form("/admin/login/", {"username": "sam", "password": f"guess {n}"})
+    response = csrf_client.post_form(
+        "/admin/login/?next=/admin/", {"username": "sam", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert logged_in_as(csrf_client) is None
+
+
+def test_wrong_admin_passwords_count_against_the_account(csrf_client) -> None:
+    make_user("sam", staff=True)
+    for n in range(10):
+        CsrfClient().post_form(
+            "/admin/login/",
+            {"username": "sam", "password": f"guess {n}"},
+            REMOTE_ADDR=f"10.1.0.{n}",
+        )
+    response = csrf_client.post_form("/admin/login/", {"username": "sam", "password": PASSWORD})
     assert response.status_code == 429
 
 

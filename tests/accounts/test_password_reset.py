@@ -36,10 +36,21 @@ def test_alice_gets_a_reset_email(ask_for_reset, mailoutbox) -> None:
     message = mailoutbox[0]
     assert message.to == ["alice@example.org"]
     assert message.subject == "Reset your Paperwire password"
-    assert "Hi Alice Liddell," in message.body
+    assert "your Paperwire account, alice." in message.body  # her verified address
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert reset_path(message) in html
+
+
+def test_a_reset_to_an_unverified_address_carries_nothing_the_member_wrote(
+    ask_for_reset, mailoutbox
+) -> None:
+    make_user("call-0800-scam", fullname="Your bank: call 0800 123", verified=False)
+    ask_for_reset("call-0800-scam@example.org")
+    [message] = mailoutbox
+    body = message.body + message.alternatives[0][0]
+    assert "0800" not in body and "bank" not in body
+    assert "your Paperwire account." in message.body
 
 
 def test_following_the_link_sets_a_new_password(ask_for_reset, mailoutbox, csrf_client) -> None:

@@ -79,6 +79,19 @@ def test_changing_email_needs_re_verification(send, csrf_client, alice, mailoutb
     assert alice.profile.email_verified_at is not None
 
 
+def test_the_email_to_a_new_address_carries_nothing_the_member_wrote(
+    send, csrf_client, mailoutbox
+) -> None:
+    # The new address is anyone's until it is verified: a name must not phish its owner.
+    mallory = make_user("pay-now-at-evil", fullname="Your bank: call 0800 123")
+    csrf_client.force_login(mallory)
+    send("email", email="victim@example.org", password=PASSWORD)
+    [message] = mailoutbox
+    body = message.body + message.alternatives[0][0]
+    assert "0800" not in body and "bank" not in body and "evil" not in body
+    assert "The email address of a Paperwire account was changed to victim@example.org" in body
+
+
 def test_changing_email_needs_the_current_password(send, alice, mailoutbox) -> None:
     response = send("email", email="alice@new.example", password="not my password")
     assert "That is not your current password." in response.content.decode()

@@ -70,7 +70,10 @@ def test_it_requires_a_csrf_token(csrf_client) -> None:
     [
         ("admin", "is reserved"),
         ("Settings", "is reserved"),
-        ("nora smith", "Use only letters"),
+        ("nora smith", "Use only the letters a-z"),
+        ("\u0430lice", "Use only the letters a-z"),  # a Cyrillic letter a
+        ("Alicé", "Use only the letters a-z"),
+        ("ali\u200bce", "Use only the letters a-z"),  # a zero-width space
         ("nora@home", "cannot contain"),
         ("n" * 41, "at most 40 characters"),
         ("", "This field is required"),
@@ -88,6 +91,16 @@ def test_usernames_are_unique_whatever_the_case(sign_up) -> None:
     make_user("Alice")
     response = sign_up(username="alice")
     assert "The username “alice” is taken." in response.content.decode()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("taken", "asked"), [("alice", "aIice"), ("bob0", "BOBO"), ("l1ly", "Illy")]
+)
+def test_a_username_that_reads_like_a_taken_one_is_refused(sign_up, taken, asked) -> None:
+    make_user(taken)
+    response = sign_up(username=asked)
+    assert f"“{asked}” is too like the username “{taken}”" in response.content.decode()
     assert User.objects.count() == 1
 
 

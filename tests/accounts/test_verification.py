@@ -41,8 +41,9 @@ def test_the_email_has_a_text_and_an_html_part_with_the_link(nora_signed_up) -> 
     html, mimetype = nora_signed_up.alternatives[0]
     assert mimetype == "text/html"
     assert f'href="http://testserver{path}"' in html
-    assert "Hi Nora" not in nora_signed_up.body  # no full name yet: the username is used
-    assert "Hi nora," in nora_signed_up.body
+    # The address is not hers until she follows the link: nothing she typed is in it.
+    assert "nora," not in nora_signed_up.body.lower()
+    assert nora_signed_up.body.startswith("Hello,\n")
 
 
 def test_following_the_link_verifies_the_address(nora_signed_up, client) -> None:

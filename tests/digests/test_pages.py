@@ -237,6 +237,32 @@ def test_an_unverified_member_confirms_first(
     assert mailoutbox[0].subject == "Confirm your Paperwire digest subscription"
 
 
+def test_an_unverified_address_cannot_take_over_someone_elses_subscription(
+    client: Client, mailoutbox
+) -> None:
+    ada = make_subscriber("ada@example.org", weekly=True)
+    mallory = make_user("mallory", email="ada@example.org", verified=False)
+    logged_in(client, mallory)
+    response = client.post("/digest/subscribe/me", follow=True)
+    assert "ada@example.org already has a subscription. Verify your address first" in (
+        response.content.decode()
+    )
+    ada.refresh_from_db()
+    assert (ada.user, ada.receiving, ada.weekly) == (None, True, True)
+    assert Subscriber.objects.count() == 1 and mailoutbox == []
+    page = client.get("/settings").content.decode()
+    assert manage_path(ada) not in page and "Change what you receive" not in page
+
+
+def test_a_verified_member_takes_over_the_subscription_of_their_address(client: Client) -> None:
+    ada_list = make_subscriber("ada@example.org", weekly=True)
+    ada = make_user("ada", email="ada@example.org")
+    logged_in(client, ada)
+    client.post("/digest/subscribe/me")
+    ada_list.refresh_from_db()
+    assert (ada_list.user, ada_list.receiving, Subscriber.objects.count()) == (ada, True, 1)
+
+
 def test_feed_pages_offer_the_digest(client: Client) -> None:
     put_on_feed(make_paper("2611.00001"), MONDAY)
     for path in ("/papers/date/2026-11-23", "/papers/week/2026-W48", "/papers/trending"):

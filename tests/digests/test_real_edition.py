@@ -31,9 +31,10 @@ def real_august(shared_data: Path, tmp_path: Path) -> None:
     """The feed days 2026-08-20 and 21 as Hugging Face listed them."""
     source = shared_data / "hf-daily-papers" / "2026-08.jsonl.gz"
     days = {"2026-08-20", "2026-08-21"}
-    lines = [line for line in gzip.open(source, "rt") if json.loads(line)["_list_date"] in days]
+    with gzip.open(source, "rt") as lines:
+        kept = [line for line in lines if json.loads(line)["_list_date"] in days]
     path = tmp_path / "days.jsonl"
-    path.write_text("".join(lines))
+    path.write_text("".join(kept))
     import_hf_daily([path], progress=False)
 
 

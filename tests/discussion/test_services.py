@@ -78,9 +78,10 @@ def test_a_longer_comment_is_refused_with_its_length(alice: User, paper: Paper) 
     assert not Comment.objects.exists()
 
 
-def test_a_nul_character_is_refused(alice: User, paper: Paper) -> None:
-    with pytest.raises(CommentError, match="cannot be stored"):
-        do_post_comment(alice, paper, "a\x00b")
+@pytest.mark.parametrize("control", ["\x00", "\x1b[31m", "\x07", "\x85"])
+def test_control_characters_are_refused(alice: User, paper: Paper, control: str) -> None:
+    with pytest.raises(CommentError, match="contains control characters"):
+        do_post_comment(alice, paper, f"a{control}b")
 
 
 def test_line_endings_are_unified_and_blank_edges_trimmed(alice: User, paper: Paper) -> None:

@@ -10,6 +10,7 @@ from django_ratelimit.decorators import ratelimit
 from paperwire.accounts import claims
 from paperwire.accounts.models import AuthorClaim
 from paperwire.accounts.rules import NotAllowed
+from paperwire.inputs import parse_id
 from paperwire.papers.models import Author, Paper
 
 
@@ -22,8 +23,8 @@ def _back_to(paper: Paper) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate="20/h", method="POST")
 def claim_author(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
-    author_id = request.POST.get("author", "")
-    author = Author.objects.filter(pk=int(author_id)).first() if author_id.isdigit() else None
+    author_id = parse_id(request.POST.get("author", ""))
+    author = Author.objects.filter(pk=author_id).first() if author_id else None
     if author is None:
         messages.error(request, "Choose your name from the paper's authors.")
         return _back_to(paper)

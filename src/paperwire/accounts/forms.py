@@ -8,9 +8,9 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.urls import reverse
 
-from paperwire.accounts import services
-from paperwire.accounts.rules import display_name
+from paperwire.accounts import services, throttle
 from paperwire.emails import absolute_url, send_email
+from paperwire.inputs import controls_message, has_controls
 
 USERNAME_ATTRS = {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
 RULES_HELP = "At least 10 characters, not a common password, not all digits."
@@ -29,7 +29,7 @@ class SignUpForm(forms.Form):
     # UsernameField applies Unicode normalization, so look-alike spellings compare equal.
     username = auth_forms.UsernameField(
         max_length=services.USERNAME_MAX_LENGTH,
-        help_text="Your address will be /u/username. Letters, digits and . _ + -",
+        help_text="Your address will be /u/username. Letters a-z, digits and . _ + -",
         widget=forms.TextInput(attrs={**USERNAME_ATTRS, "autofocus": True}),
     )
     email = forms.EmailField(
@@ -98,6 +98,18 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def clean_fullname(self) -> str:
+        return _no_controls(self.cleaned_data["fullname"], "Your name")
+
+    def clean_bio(self) -> str:
+        return _no_controls(self.cleaned_data["bio"], "Your bio")
+
+
+def _no_controls(text: str, what: str) -> str:
+    if has_controls(text):
+        raise forms.ValidationError(controls_message(what))
+    return text
+
 
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
@@ -158,10 +170,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             kwargs={"uidb64": context["uid"], "token": context["token"]},
         )
         link = absolute_url(path, self._request)
+        # The account's name only to an address its owner verified: otherwise this
+        # is someone else's mailbox as far as anyone knows (see send_verification).
+        verified = user.profile.email_verified_at is not None
         send_email(
             "password-reset",
             to_email,
-            {"user": user, "name": display_name(user), "link": link},
+            {"account": user.username if verified else "", "link": link},
             request=self._request,
         )
 
@@ -171,3 +186,9 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = RULES_HELP
         self.fields["new_password2"].label = "New password again"
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit)
+        # The link came to the account's mailbox: its owner may log in again at once.
+        throttle.forget_failures(user)
+        return user

@@ -17,7 +17,7 @@ urlpatterns = [
     # Authorship claims live with organizations: both are about who a member is.
     path("papers/<arxiv:arxiv_id>/claim", claim_views.claim_author, name="claim_author"),
     path(
-        "papers/<arxiv:arxiv_id>/claim/<int:claim_id>/withdraw",
+        "papers/<arxiv:arxiv_id>/claim/<id:claim_id>/withdraw",
         claim_views.withdraw_claim,
         name="claim_withdraw",
     ),

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from paperwire.accounts.models import Membership, Organization
 from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.inputs import controls_message, has_controls
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -105,6 +106,8 @@ def check_create_organization(user: AnyUser, new: NewOrganization) -> NewOrganiz
         raise OrgError("The full name is at most 200 characters long.")
     if len(new.description) > 2000:
         raise OrgError("The description is at most 2,000 characters long.")
+    if has_controls(fullname) or has_controls(new.description):
+        raise OrgError(controls_message("The full name or description"))
     if website:
         try:
             URLValidator(schemes=["http", "https"])(website)

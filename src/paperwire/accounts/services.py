@@ -5,9 +5,10 @@ it belongs to) or NotAllowed; `do_*` changes state. Views, the admin and later t
 and CLI call these same functions.
 """
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from paperwire.accounts import tokens
 from paperwire.accounts.models import Profile
-from paperwire.accounts.rules import NotAllowed, display_name
+from paperwire.accounts.rules import NotAllowed
 from paperwire.emails import absolute_url, send_email
 from paperwire.errors import InputError
 
@@ -32,6 +33,7 @@ RESERVED_USERNAMES = frozenset(
     signup staff static submit support system trending u undefined user users verify www
     """.split()
 )
+_USERNAME = re.compile(r"[A-Za-z0-9._+-]+")
 WRONG_LOGIN = "That username or email and password don't match an account."
 SUSPENDED = "This account is suspended."
 
@@ -50,20 +52,31 @@ def check_username(username: str) -> None:
         raise AccountError(
             f"Keep it to {USERNAME_MAX_LENGTH} characters (this is {len(username)}).", "username"
         )
-    try:
-        UnicodeUsernameValidator()(username)
-    except ValidationError:
-        raise AccountError(
-            "Use only letters, digits and the characters . _ + -", "username"
-        ) from None
     # Django allows "@", but here a username must never be mistaken for an email address
     # at log-in, nor break an @mention.
     if "@" in username:
         raise AccountError("A username cannot contain “@”.", "username")
+    # Latin letters only: "alice" with a Cyrillic "a", or "alicé", would pass for "alice"
+    # in every font, on a profile, a comment or a submission.
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(
+            "Use only the letters a-z, digits and the characters . _ + -", "username"
+        )
     if username.lower() in RESERVED_USERNAMES:
         raise AccountError(f"“{username}” is reserved: choose another username.", "username")
     if User.objects.filter(username__iexact=username).exists():
         raise AccountError(f"The username “{username}” is taken.", "username")
+    if look_alike := User.objects.filter(username__iregex=_look_alikes(username)).first():
+        raise AccountError(
+            f"“{username}” is too like the username “{look_alike.username}”: choose another.",
+            "username",
+        )
+
+
+def _look_alikes(username: str) -> str:
+    """A regular expression for the usernames that read the same: O and 0; l, I and 1."""
+    classes = {"o": "[o0]", "0": "[o0]", "l": "[l1i]", "1": "[l1i]", "i": "[l1i]"}
+    return "^" + "".join(classes.get(c, re.escape(c)) for c in username.lower()) + "$"
 
 
 def check_email_free(email: str, user: AbstractBaseUser | None = None) -> None:
@@ -110,10 +123,14 @@ def do_sign_up(
 def send_verification(
     user: User, *, request: HttpRequest | None = None, email: str = "verify-email"
 ) -> None:
-    """Email a link that verifies the user's current address (`email`: the template name)."""
+    """Email a link that verifies the user's current address (`email`: the template name).
+
+    Anyone can type any address, so the message carries nothing the member wrote (no
+    name, no username): it must not be a way to send one's own words to a stranger.
+    """
     token = tokens.make_token(user.pk, user.email)
     link = absolute_url(reverse("accounts:verify_email", args=[token]), request)
-    context = {"user": user, "name": display_name(user), "link": link, "days": 3}
+    context = {"user": user, "link": link, "days": 3}
     send_email(email, user.email, context, request=request)
 
 

@@ -24,6 +24,6 @@ urlpatterns = [
     ),
     path("settings", views.settings_page, name="settings"),
     path("settings/tokens", token_views.create_token, name="create_token"),
-    path("settings/tokens/<int:token_id>/revoke", token_views.revoke_token, name="revoke_token"),
+    path("settings/tokens/<id:token_id>/revoke", token_views.revoke_token, name="revoke_token"),
     path("u/<str:username>", views.profile, name="profile"),
 ]

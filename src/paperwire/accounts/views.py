@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
-from paperwire.accounts import services, tokens
+from paperwire.accounts import services, throttle, tokens
 from paperwire.accounts.api_tokens import active_tokens
 from paperwire.accounts.claims import authored_papers
 from paperwire.accounts.forms import (
@@ -36,7 +36,7 @@ from paperwire.accounts.rules import NotAllowed
 from paperwire.collections.services import AnyUser, collections_of
 from paperwire.digests import services as digest_services
 from paperwire.digests.tokens import manage_token
-from paperwire.error_pages import rate_limited
+from paperwire.error_pages import login_refused, rate_limited
 from paperwire.feed.days import visible_entries
 from paperwire.feed.models import Upvote
 from paperwire.papers.cards import card_papers
@@ -77,11 +77,6 @@ def limited(*limits: tuple[RateKey, str]) -> Callable[[View], View]:
         return wrapper
 
     return decorator
-
-
-def login_name(group: str, request: HttpRequest) -> str:
-    # Guesses at one account count together, however the name is spelled.
-    return request.POST.get("login", "").strip().lower()
 
 
 def _next_page(request: HttpRequest, default: str) -> str:
@@ -154,7 +149,8 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 # ---------- Log-in and out ----------
 
 
-@limited(("ip", "10/m"), (login_name, "10/m"))
+@limited(("ip", "10/m"))
+@throttle.guarded("login", login_refused)
 def login_view(request: HttpRequest) -> HttpResponse:
     next_page = _next_page(request, reverse(settings.LOGIN_REDIRECT_URL))
     if request.user.is_authenticated:

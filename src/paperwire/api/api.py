@@ -38,6 +38,7 @@ from paperwire.ingest.arxiv_api import (
     ArxivUnavailable,
     fetch_and_store,
 )
+from paperwire.inputs import parse_id
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Author, Paper
 from paperwire.search.query import MAX_QUERY_LENGTH, parse_query
@@ -278,8 +279,8 @@ def _after(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind == "after" and value.isdigit():
-            return int(value)
+        if kind == "after" and (after := parse_id(value)) is not None:
+            return after
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise HttpError(400, "This cursor is not one this API gave out: start without one.")

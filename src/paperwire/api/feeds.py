@@ -32,6 +32,7 @@ from paperwire.feed import days, periods
 from paperwire.feed import trending as ranking
 from paperwire.feed.models import DailyEntry
 from paperwire.feed.periods import Period
+from paperwire.inputs import without_controls
 from paperwire.papers.cards import card_papers
 from paperwire.papers.models import Authorship, Category, Paper, PaperCategory
 from paperwire.search.forms import SearchForm
@@ -43,7 +44,39 @@ from paperwire.search.service import search_papers
 ITEMS = 50
 # Authors named per item; a collaboration's hundreds end in "et al.".
 FEED_AUTHORS = 10
-FORMATS: dict[str, type[SyndicationFeed]] = {"rss": Rss201rev2Feed, "atom": Atom1Feed}
+
+
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return without_controls(value)
+    if isinstance(value, list | tuple):
+        return [_xml_safe(part) for part in value]
+    return value
+
+
+class XmlSafe(SyndicationFeed):
+    """Drops the characters XML 1.0 cannot hold from every text the feed writes.
+
+    Text that came in before names and queries were checked (a member's name, an
+    imported title) must not break a feed for good.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+
+class SafeRss(XmlSafe, Rss201rev2Feed):
+    pass
+
+
+class SafeAtom(XmlSafe, Atom1Feed):
+    pass
+
+
+FORMATS: dict[str, type[SyndicationFeed]] = {"rss": SafeRss, "atom": SafeAtom}
 
 
 @dataclass(frozen=True)

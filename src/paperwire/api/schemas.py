@@ -108,7 +108,7 @@ class UpvoteOut(Schema):
 
 class CommentIn(Schema):
     comment: str = Field(description="Markdown; links get rel=nofollow, no raw HTML")
-    parentCommentId: int | None = Field(None, description="reply to this comment")
+    parentCommentId: int | None = Field(None, ge=1, lt=2**63, description="reply to this comment")
 
 
 class CommentOut(Schema):

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.collections.models import Collection, CollectionItem
+from paperwire.inputs import controls_message, has_controls
 from paperwire.papers.models import Paper
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -88,6 +89,8 @@ def _clean(fields: CollectionFields) -> CollectionFields:
         raise CollectionError("A collection's name is at most 100 characters long.")
     if len(fields.description) > 2000:
         raise CollectionError("The description is at most 2,000 characters long.")
+    if has_controls(name) or has_controls(fields.description):
+        raise CollectionError(controls_message("The name or description"))
     return CollectionFields(name, fields.description.strip(), bool(fields.is_public))
 
 

@@ -18,6 +18,7 @@ from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.collections import services
 from paperwire.collections.forms import CollectionForm
 from paperwire.collections.models import Collection, CollectionItem
+from paperwire.inputs import parse_id
 from paperwire.papers.cards import card_papers
 from paperwire.papers.models import Paper
 
@@ -174,10 +175,10 @@ def set_note(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 @ratelimit(key="user_or_ip", rate=WRITE_RATE, method="POST")
 def toggle(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
-    collection_id = request.POST.get("collection", "")
+    collection_id = parse_id(request.POST.get("collection", ""))
     collection = (
-        Collection.objects.filter(pk=int(collection_id), owner_id=request.user.pk).first()
-        if collection_id.isdigit()
+        Collection.objects.filter(pk=collection_id, owner_id=request.user.pk).first()
+        if collection_id
         else None
     )
     if collection is None:

@@ -232,15 +232,25 @@ def subscriber_for(user: User) -> Subscriber | None:
 def do_subscribe_member(user: User, request: HttpRequest | None = None) -> Subscriber:
     """A member's subscription, at their account's address.
 
-    A verified address needs no confirmation; an unverified one gets the link.
+    A verified address needs no confirmation; an unverified one gets the link. Only a
+    verified address takes over a subscription someone made for it: anyone can type
+    any address into their account, and the subscription's choices (and its
+    unsubscribe) belong to whoever reads that mailbox.
     """
     email = check_email(user.email)
     verified = user.profile.email_verified_at is not None
-    subscriber = (
-        Subscriber.objects.select_for_update().filter(user=user).first()
-        or Subscriber.objects.select_for_update().filter(email=email).first()
-        or Subscriber(email=email, timezone=settings.PAPERWIRE_TIMEZONE)
-    )
+    own = Subscriber.objects.select_for_update().filter(user=user).first()
+    existing = Subscriber.objects.select_for_update().filter(email=email).exclude(user=user).first()
+    if existing is not None and not verified:
+        raise SubscriptionError(
+            f"{email} already has a subscription. Verify your address first (follow the "
+            "link we sent there), then subscribe again to link it to your account."
+        )
+    if existing is not None and own is not None:
+        # The account's old subscription gives way to the address's own.
+        own.delete()
+        own = None
+    subscriber = own or existing or Subscriber(email=email, timezone=settings.PAPERWIRE_TIMEZONE)
     subscriber.user = user
     if subscriber.email != email:
         subscriber.email = email

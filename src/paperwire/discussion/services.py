@@ -20,6 +20,7 @@ from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.discussion.models import Comment
 from paperwire.discussion.rendering import render_comment
 from paperwire.discussion.visibility import is_visible, visible_comments
+from paperwire.inputs import controls_message, has_controls
 from paperwire.papers.models import Paper
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -56,8 +57,8 @@ def clean_body(body: str) -> str:
         raise CommentError(
             f"A comment can be at most {MAX_BODY_LENGTH:,} characters; this one has {len(text):,}."
         )
-    if "\x00" in text:
-        raise CommentError("The comment contains a character that cannot be stored (NUL).")
+    if has_controls(text):
+        raise CommentError(controls_message("The comment"))
     return text
 
 

@@ -7,7 +7,7 @@ from paperwire.discussion import views
 app_name = "discussion"
 urlpatterns = [
     path("comments/on/<arxiv:arxiv_id>", views.post_comment, name="post"),
-    path("comments/<int:pk>/reply", views.reply, name="reply"),
-    path("comments/<int:pk>/edit", views.edit, name="edit"),
-    path("comments/<int:pk>/delete", views.delete, name="delete"),
+    path("comments/<id:pk>/reply", views.reply, name="reply"),
+    path("comments/<id:pk>/edit", views.edit, name="edit"),
+    path("comments/<id:pk>/delete", views.delete, name="delete"),
 ]

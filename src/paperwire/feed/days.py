@@ -14,6 +14,7 @@ from paperwire.feed.models import DailyEntry
 from paperwire.papers.cards import card_papers
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+LAST_YEAR = 9998
 
 
 class BadDay(ValueError):
@@ -31,9 +32,13 @@ def parse_day(text: str) -> date:
     if not _ISO_DAY.fullmatch(text):
         raise BadDay(f"“{text}” is not a date. Days are written like 2026-08-21.")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadDay(f"{text} is not a day on the calendar.") from None
+    # The week of a day in 9999 may end in the year 10000, which no date can hold.
+    if day.year > LAST_YEAR:
+        raise BadDay(f"{text} is past the last year Paperwire keeps, {LAST_YEAR}.")
+    return day
 
 
 def visible_entries() -> QuerySet[DailyEntry]:

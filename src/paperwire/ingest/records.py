@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from paperwire.inputs import without_controls
+
 # arXiv abstracts are hard-wrapped; a new paragraph starts on an indented line.
 _PARAGRAPH = re.compile(r"\n[ \t]+(?=\S)")
 
@@ -47,14 +49,14 @@ def as_utc(value: datetime) -> datetime:
 
 
 def clean_line(text: str | None) -> str:
-    """Collapse all whitespace (titles, names, one-line fields)."""
+    """Collapse all whitespace (titles, names, one-line fields); drop control characters."""
     # str.split() splits on exactly the characters \s matches, and is several times faster.
-    return " ".join(text.split()) if text else ""
+    return " ".join(without_controls(text).split()) if text else ""
 
 
 def clean_abstract(text: str | None) -> str:
     """Unwrap hard line breaks, keeping arXiv's indented paragraph starts."""
     if not text:
         return ""
-    paragraphs = _PARAGRAPH.split(text.strip("\n"))
+    paragraphs = _PARAGRAPH.split(without_controls(text).strip("\n"))
     return "\n\n".join(p for p in (clean_line(p) for p in paragraphs) if p)

@@ -29,7 +29,9 @@ class PapersConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from paperwire.inputs import IdConverter
         from paperwire.papers.converters import ArxivIdConverter
 
         register_converter(ArxivIdConverter, "arxiv")
+        register_converter(IdConverter, "id")
         post_migrate.connect(sync_categories, sender=self)

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 
 from paperwire.accounts.models import Organization
+from paperwire.inputs import TextField
 from paperwire.papers.models import Category
 from paperwire.search.service import SearchFilters
 from paperwire.widgets import QuickSelect
@@ -30,7 +31,7 @@ def _organization_choices() -> list[tuple[str, str]]:
 
 class SearchForm(forms.Form):
     # No max_length: a long query is cut (and the page says so), not refused.
-    q = forms.CharField(required=False, label="Search papers", strip=True)
+    q = TextField(required=False, label="Search papers", strip=True)
     published_from = forms.DateField(
         required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
     )

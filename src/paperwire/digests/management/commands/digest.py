@@ -94,8 +94,8 @@ class Command(BaseCommand):
             bar.close()
             signal.signal(signal.SIGTERM, previous)
         self.stdout.write(report.summary())
-        for error, copies in problems(edition):
-            self.stdout.write(f"  {copies} cop{'ies' if copies != 1 else 'y'}: {error}")
+        for problem, copies in problems(edition):
+            self.stdout.write(f"  {copies} cop{'ies' if copies != 1 else 'y'}: {problem}")
         if report.busy:
             raise CommandError("another sender is sending this edition; it will finish it")
         if report.server_error:
