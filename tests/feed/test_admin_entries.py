@@ -10,7 +10,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, TrendingScore, Upvote
-from paperwire.feed.services import do_toggle_upvote
+from paperwire.feed.services import do_set_upvote
 from paperwire.feed.trending import refresh_scores
 from paperwire.papers.models import Paper
 from tests.feed.builders import make_paper, put_on_feed
@@ -76,7 +76,7 @@ def test_hiding_an_entry_takes_its_paper_off_trending(
 ) -> None:
     entry = put_on_feed(paper, today(), after=timedelta(0))
     with django_capture_on_commit_callbacks(execute=True):
-        do_toggle_upvote(alice, paper)
+        do_set_upvote(alice, paper, True)
     assert TrendingScore.objects.filter(paper=paper).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -109,7 +109,7 @@ def test_an_entry_opens_with_the_submitter_as_a_raw_id(
 def test_votes_can_be_searched_but_not_changed(
     admin_client: Client, alice: User, paper: Paper
 ) -> None:
-    do_toggle_upvote(alice, paper)
+    do_set_upvote(alice, paper, True)
     vote = Upvote.objects.get()
 
     listing = admin_client.get("/admin/feed/upvote/", {"q": "alice"}).content.decode()
@@ -125,7 +125,7 @@ def test_votes_can_be_searched_but_not_changed(
 
 def test_trending_scores_are_read_only(admin_client: Client, alice: User, paper: Paper) -> None:
     put_on_feed(paper, today(), after=timedelta(0))
-    do_toggle_upvote(alice, paper)
+    do_set_upvote(alice, paper, True)
     refresh_scores()
 
     listing = admin_client.get("/admin/feed/trendingscore/")

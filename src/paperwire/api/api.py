@@ -31,7 +31,7 @@ from paperwire.discussion.services import CommentError, do_post_comment
 from paperwire.emails import absolute_url
 from paperwire.feed import periods, services
 from paperwire.feed.days import BadDay, parse_day, visible_entries
-from paperwire.feed.models import DailyEntry, Upvote
+from paperwire.feed.models import DailyEntry
 from paperwire.ingest.arxiv_api import (
     ArxivFeedError,
     ArxivPaperNotFound,
@@ -380,12 +380,8 @@ def index(request: HttpRequest, body: schemas.IndexIn) -> shapes.Json:
 def _vote(request: HttpRequest, arxiv_id: str, wanted: bool) -> schemas.UpvoteOut:
     _writing(request)
     paper = _paper(arxiv_id)
-    has = Upvote.objects.filter(user=request.user.pk or 0, paper=paper).exists()
     try:
-        if has != wanted:
-            voted, count = services.do_toggle_upvote(request.user, paper)
-        else:
-            voted, count = has, paper.upvotes
+        voted, count = services.do_set_upvote(request.user, paper, wanted)
     except NotAllowed as error:
         raise _refused(error) from None
     return schemas.UpvoteOut(upvoted=voted, upvotes=count)

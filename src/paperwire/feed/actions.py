@@ -107,8 +107,16 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         if _wants_json(request):
             return JsonResponse({"error": "Log in to upvote papers."}, status=401)
         return redirect_to_login(back)
+    wanted = {"on": True, "off": False}.get(request.POST.get("vote", ""))
+    if wanted is None:
+        # A page from before votes said which way they go; it cannot know the state now.
+        message = "Your vote was not saved: reload the page and press the button again."
+        if _wants_json(request):
+            return JsonResponse({"error": message}, status=400)
+        messages.error(request, message)
+        return redirect(back)
     try:
-        voted, count = services.do_toggle_upvote(request.user, paper)
+        voted, count = services.do_set_upvote(request.user, paper, wanted)
     except NotAllowed as e:
         if _wants_json(request):
             return JsonResponse({"error": e.message}, status=403)

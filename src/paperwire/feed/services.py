@@ -92,19 +92,25 @@ def _add_vote(user: AbstractBaseUser, paper: Paper) -> bool:
     return True
 
 
-def do_toggle_upvote(user: AnyUser, paper: Paper) -> tuple[bool, int]:
-    """Add the user's vote for the paper, or take it back. Returns (voted, upvotes)."""
+def do_set_upvote(user: AnyUser, paper: Paper, wanted: bool) -> tuple[bool, int]:
+    """Make the user's vote for the paper `wanted` (on or off). Returns (voted, upvotes).
+
+    Idempotent and atomic: asking twice, or two requests at once, ends in the state
+    asked for with the count moved at most once. The page sends the state its button
+    showed when pressed, the API the state its method names; neither reads the vote
+    first, so no request can undo another's by toggling from a stale state.
+    """
     check_active_member(user)
     assert isinstance(user, AbstractBaseUser)  # check_active_member refused anonymous users
     with transaction.atomic():
-        removed, _ = Upvote.objects.filter(user_id=user.pk, paper=paper).delete()
-        if removed:
-            # Only the request that deleted the row takes the vote off the count.
-            Paper.objects.filter(pk=paper.pk).update(upvotes=F("upvotes") - 1)
-            voted = False
-        else:
+        if wanted:
             _add_vote(user, paper)
-            voted = True
+        else:
+            removed, _ = Upvote.objects.filter(user_id=user.pk, paper=paper).delete()
+            if removed:
+                # Only the request that deleted the row takes the vote off the count.
+                Paper.objects.filter(pk=paper.pk).update(upvotes=F("upvotes") - 1)
+        voted = wanted
         # The count as of this transaction: a voter's row lock on the paper keeps it exact.
         count = Paper.objects.values_list("upvotes", flat=True).get(pk=paper.pk)
         transaction.on_commit(lambda: trending.refresh_scores([paper.pk]))

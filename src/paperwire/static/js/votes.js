@@ -23,6 +23,8 @@
     var noun = form.querySelector("[data-upvote-noun]");
     var icon = form.querySelector("[data-upvote-icon]");
     form.dataset.upvotes = String(upvotes);
+    var wanted = form.querySelector("[data-upvote-wanted]");
+    if (wanted) wanted.value = voted ? "off" : "on";
     button.setAttribute("aria-pressed", voted ? "true" : "false");
     button.classList.toggle("is-voted", voted);
     button.title = voted
@@ -64,16 +66,18 @@
     );
   }
 
-  // Per paper (a form's action): a toggle on its way, and the vote last asked for.
+  // Per paper (a form's action): a vote on its way, and the vote last asked for.
   var pending = {};
 
   function send(form, forms, known) {
-    // Send one toggle; when it lands, the vote the user asked for last may
-    // differ from the server's (they pressed again meanwhile): toggle again.
+    // Send the vote asked for; when it lands, the vote the user asked for last may
+    // differ (they pressed again meanwhile): send that one too.
     var action = form.getAttribute("action");
+    var body = new FormData(form);
+    body.set("vote", pending[action] ? "on" : "off");
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       headers: { Accept: "application/json", "X-Requested-With": "fetch" },
       credentials: "same-origin",
     })
@@ -126,7 +130,7 @@
     if (!isNaN(before)) {
       forms.forEach(function (f) { show(f, !wasVoted, Math.max(before + (wasVoted ? -1 : 1), 0)); });
     }
-    // A press while a toggle is on its way is settled when that one lands.
+    // A press while a vote is on its way is settled when that one lands.
     if (busy) return;
     send(form, forms, { voted: wasVoted, upvotes: before });
   });
