@@ -98,6 +98,8 @@ ARXIV_OAI_URL = _http_url("PAPERWIRE_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/o
 ARXIV_DELAY = envfloat("PAPERWIRE_ARXIV_DELAY", 3.0, minimum=0.0)
 ARXIV_TIMEOUT = envfloat("PAPERWIRE_ARXIV_TIMEOUT", 30.0, minimum=1.0)
 ARXIV_MAX_RETRIES = envint("PAPERWIRE_ARXIV_MAX_RETRIES", 5, minimum=0)
+# A web request that needs a paper from arXiv waits this long at most; the worker retries.
+ARXIV_REQUEST_DEADLINE = envfloat("PAPERWIRE_ARXIV_REQUEST_DEADLINE", 5.0, minimum=0.5)
 ARXIV_USER_AGENT = env("PAPERWIRE_ARXIV_USER_AGENT", "Paperwire/0.1 (self-hosted daily papers hub)")
 
 DATABASES = {

@@ -258,5 +258,5 @@ def test_indexing_while_arxiv_is_down_is_a_502(
     replay_server.route = lambda request: Reply("down", status=503)
     response = post(client, "/api/papers/index", writer, {"arxivId": "2611.04321"})
     assert response.status_code == 502
-    assert "arXiv can't be reached" in response.json()["error"]
+    assert "arXiv is slow to answer right now" in response.json()["error"]
     assert not Paper.objects.exists()

@@ -392,9 +392,10 @@ def test_when_arxiv_cannot_be_reached_nothing_is_created(
     response = submit(logged_in(csrf_client, alice), "2511.01234", comment="A must read")
 
     assert response.status_code == 200
-    assert "arXiv can&#x27;t be reached right now, try again in a few minutes." in page_text(
+    assert "arXiv is slow to answer right now. Paperwire will fetch 2511.01234" in page_text(
         response
     )
+    assert "Nothing was submitted yet." in page_text(response)
     assert not Paper.objects.exists()
     assert not DailyEntry.objects.exists() and not Upvote.objects.exists()
 

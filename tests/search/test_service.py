@@ -196,7 +196,7 @@ def arxiv(settings: Settings, replay_server: ReplayServer) -> ReplayServer:
 def test_an_unknown_arxiv_id_is_fetched_then_shown(arxiv: ReplayServer) -> None:
     arxiv.queue(Reply(arxiv_feed("2511.01234", on(1))))
 
-    results = search_papers("arXiv:2511.01234")
+    results = search_papers("arXiv:2511.01234", fetch_unknown=True)
 
     assert results.redirect_to == "/papers/2511.01234"
     assert Paper.objects.filter(arxiv_id="2511.01234").exists()
@@ -208,7 +208,7 @@ def test_an_arxiv_id_arxiv_lacks_gets_a_notice_and_normal_results(
 ) -> None:
     arxiv.queue(Reply((ATOM / "empty.xml").read_bytes()))
 
-    results = search_papers("2511.01234")
+    results = search_papers("2511.01234", fetch_unknown=True)
 
     assert results.redirect_to is None
     assert any("2511.01234" in notice for notice in results.notices)
@@ -217,7 +217,7 @@ def test_an_arxiv_id_arxiv_lacks_gets_a_notice_and_normal_results(
 def test_an_unreachable_arxiv_gets_a_notice(arxiv: ReplayServer) -> None:
     arxiv.queue(Reply("busy", status=503))
 
-    results = search_papers("2511.01234")
+    results = search_papers("2511.01234", fetch_unknown=True)
 
     assert results.redirect_to is None
     assert results.notices

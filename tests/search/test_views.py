@@ -12,6 +12,7 @@ from paperwire.papers.models import Paper
 from paperwire.search.query import parse_query
 from paperwire.search.templatetags.search_tags import highlight, snippet
 from tests.feed.builders import arxiv_feed, make_organization, make_paper, put_on_feed
+from tests.personas import logged_in, make_user
 from tests.replay_server import ReplayServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,7 @@ def test_an_unknown_arxiv_id_is_fetched_from_arxiv(
     settings.ARXIV_DELAY = 0
     settings.ARXIV_MAX_RETRIES = 0
     replay_server.queue(Reply(arxiv_feed("2511.01234", published(1))))
+    logged_in(client, make_user("alice"))  # a visitor's search asks arXiv nothing
 
     response = client.get("/search", {"q": "arxiv.org/abs/2511.01234"})
 
@@ -147,6 +149,7 @@ def test_an_arxiv_id_arxiv_cannot_give_says_so_and_searches(
     settings.ARXIV_DELAY = 0
     settings.ARXIV_MAX_RETRIES = 0
     replay_server.queue(Reply("unavailable", status=503))
+    logged_in(client, make_user("alice"))
 
     response = client.get("/search", {"q": "2511.01234"})
 

@@ -33,11 +33,9 @@ from paperwire.feed import periods, services
 from paperwire.feed.days import BadDay, parse_day, visible_entries
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.arxiv_api import (
-    ArxivFeedError,
     ArxivPaperNotFound,
-    ArxivUnavailable,
-    fetch_and_store,
 )
+from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.inputs import parse_id
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Author, Paper
@@ -367,13 +365,12 @@ def index(request: HttpRequest, body: schemas.IndexIn) -> shapes.Json:
         arxiv_id = parse_arxiv_id(body.arxivId).id
     except InvalidArxivId as error:
         raise HttpError(400, f"{error}.") from None
-    if not Paper.objects.filter(arxiv_id=arxiv_id).exists():
-        try:
-            fetch_and_store([arxiv_id])
-        except ArxivPaperNotFound:
-            raise HttpError(404, f"arXiv has no paper {arxiv_id}.") from None
-        except (ArxivUnavailable, ArxivFeedError):
-            raise HttpError(502, "arXiv can't be reached right now; try again later.") from None
+    try:
+        paper_now(arxiv_id)
+    except ArxivPaperNotFound:
+        raise HttpError(404, f"arXiv has no paper {arxiv_id}.") from None
+    except PaperComing as error:
+        raise HttpError(502, str(error)) from None
     return shapes.paper_objects([_paper(arxiv_id)])[0]
 
 

@@ -25,11 +25,9 @@ from paperwire.feed import trending
 from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, Upvote
 from paperwire.ingest.arxiv_api import (
-    ArxivFeedError,
     ArxivPaperNotFound,
-    ArxivUnavailable,
-    fetch_and_store,
 )
+from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper
 
@@ -236,18 +234,15 @@ def _check_comment(comment: str) -> None:
 
 
 def _fetch(arxiv_id: str) -> Paper:
-    """The paper from arXiv, stored. Nothing is written unless the whole fetch succeeds."""
+    """The paper, from arXiv if unknown (within a request's deadline)."""
     try:
-        fetch_and_store([arxiv_id])
+        return paper_now(arxiv_id)
     except ArxivPaperNotFound:
         raise SubmissionError(
             f"arXiv has no paper {arxiv_id}. Check the id and try again.", field="paper"
         ) from None
-    except (ArxivUnavailable, ArxivFeedError):
-        raise SubmissionError(
-            "arXiv can't be reached right now, try again in a few minutes. Nothing was submitted."
-        ) from None
-    return Paper.objects.get(arxiv_id=arxiv_id)
+    except PaperComing as error:
+        raise SubmissionError(f"{error} Nothing was submitted yet.") from None
 
 
 def do_submit(

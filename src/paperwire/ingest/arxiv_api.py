@@ -175,9 +175,12 @@ class _Pacer:
         self.lock = threading.Lock()
         self.last = float("-inf")
 
-    def wait_turn(self, sleep: Sleep) -> None:
+    def wait_turn(self, sleep: Sleep, longest: float | None = None) -> None:
+        """Wait for this process's turn; ArxivUnavailable if it is further off than `longest`."""
         with self.lock:
             wait = self.last + settings.ARXIV_DELAY - time.monotonic()
+            if longest is not None and wait > longest:
+                raise ArxivUnavailable("arXiv is being asked for other papers right now.")
             if wait > 0:
                 sleep(wait)
             self.last = time.monotonic()
@@ -186,23 +189,27 @@ class _Pacer:
 _pacer = _Pacer()
 
 
-def fetch_arxiv_papers(ids: Iterable[str], *, sleep: Sleep = time.sleep) -> list[PaperRecord]:
+def fetch_arxiv_papers(
+    ids: Iterable[str], *, sleep: Sleep = time.sleep, deadline: float | None = None
+) -> list[PaperRecord]:
     """The latest version of each paper, in the order asked for.
 
     Raises InvalidArxivId before any request, ArxivPaperNotFound naming every
     unknown id, ArxivUnavailable when arXiv fails, ArxivFeedError on a bad feed.
+    With a `deadline` (seconds, for a web request) there is one try, and no wait
+    longer than that: retries are the worker's business (ingest.lookups).
     """
     # Version-less ids: arXiv then answers with the latest version, which is the paper.
     wanted = list(dict.fromkeys(parse_arxiv_id(text).id for text in ids))
     found: dict[str, PaperRecord] = {}
     details: list[str] = []
     with httpx.Client(
-        timeout=settings.ARXIV_TIMEOUT,
+        timeout=min(settings.ARXIV_TIMEOUT, deadline or settings.ARXIV_TIMEOUT),
         headers={"User-Agent": settings.ARXIV_USER_AGENT},
         follow_redirects=True,
     ) as client:
         for start in range(0, len(wanted), BATCH_SIZE):
-            feed = _fetch_feed(client, wanted[start : start + BATCH_SIZE], sleep)
+            feed = _fetch_feed(client, wanted[start : start + BATCH_SIZE], sleep, deadline)
             found.update((r.arxiv_id, r) for r in feed.records)
             details += feed.errors
     missing = [arxiv_id for arxiv_id in wanted if arxiv_id not in found]
@@ -211,20 +218,24 @@ def fetch_arxiv_papers(ids: Iterable[str], *, sleep: Sleep = time.sleep) -> list
     return [found[arxiv_id] for arxiv_id in wanted]
 
 
-def fetch_and_store(ids: Iterable[str], *, sleep: Sleep = time.sleep) -> UpsertResult:
+def fetch_and_store(
+    ids: Iterable[str], *, sleep: Sleep = time.sleep, deadline: float | None = None
+) -> UpsertResult:
     """Fetch the papers, then write them all in one transaction (or none of them)."""
-    return upsert_papers(fetch_arxiv_papers(ids, sleep=sleep))
+    return upsert_papers(fetch_arxiv_papers(ids, sleep=sleep, deadline=deadline))
 
 
-def _fetch_feed(client: httpx.Client, batch: list[str], sleep: Sleep) -> AtomFeed:
+def _fetch_feed(
+    client: httpx.Client, batch: list[str], sleep: Sleep, deadline: float | None = None
+) -> AtomFeed:
     params = {"id_list": ",".join(batch), "max_results": str(len(batch))}
-    attempts = settings.ARXIV_MAX_RETRIES + 1
+    attempts = 1 if deadline is not None else settings.ARXIV_MAX_RETRIES + 1
     problem, wait = "", 0.0
     for attempt in range(attempts):
         if attempt:
             log.warning("arXiv API: %s; retry %d of %d", problem, attempt, attempts - 1)
             sleep(wait)
-        _pacer.wait_turn(sleep)
+        _pacer.wait_turn(sleep, longest=deadline / 2 if deadline is not None else None)
         wait = _backoff(attempt)  # before the next try, unless arXiv asks for longer
         try:
             response = client.get(settings.ARXIV_API_URL, params=params)

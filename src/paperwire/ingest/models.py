@@ -32,3 +32,22 @@ class HarvestCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ArxivLookup(models.Model):
+    """An arXiv id a member asked for that is not stored yet.
+
+    Either arXiv said it has no such paper (`missing_since`: not asked again for a
+    while), or arXiv did not answer within a web request's deadline and the worker
+    fetches it with the patience a request cannot have (`next_try_at`).
+    """
+
+    arxiv_id = models.CharField(max_length=40, unique=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.arxiv_id

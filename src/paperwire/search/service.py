@@ -15,7 +15,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
 from paperwire.feed.days import visible_entries
-from paperwire.ingest.arxiv_api import ArxivPaperNotFound, ArxivUnavailable, fetch_and_store
+from paperwire.ingest.arxiv_api import ArxivPaperNotFound
+from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.ingest.records import RecordError
 from paperwire.papers.arxiv_ids import InvalidArxivId
 from paperwire.papers.cards import card_papers
@@ -96,13 +97,14 @@ def search_papers(
     page: int = 1,
     per_page: int = 20,
     method: str = "hybrid",
+    fetch_unknown: bool = False,
 ) -> SearchResults:
     filters = filters or SearchFilters()
     query = parse_query(text or "")
     notices = list(query.notices)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     if query.arxiv_id:
-        url = _paper_url(query.arxiv_id, notices)
+        url = _paper_url(query.arxiv_id, notices, fetch_unknown)
         if url:
             return SearchResults(query, 1, [], 1, per_page, 1, redirect_to=url, notices=notices)
     if sort not in SORTS:
@@ -346,17 +348,22 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 # An arXiv id as the whole query ----------------------------------------------------------
 
 
-def _paper_url(arxiv_id: str, notices: list[str]) -> str | None:
-    """The paper's page, fetched from arXiv first when unknown; None and a notice on failure."""
+def _paper_url(arxiv_id: str, notices: list[str], fetch_unknown: bool) -> str | None:
+    """The paper's page; an unknown paper is fetched from arXiv only for a member
+    (`fetch_unknown`), so that no visitor can make the server wait on arXiv."""
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-    if paper is None:
-        try:
-            fetch_and_store([arxiv_id])
-        except (ArxivPaperNotFound, ArxivUnavailable, RecordError, InvalidArxivId) as error:
-            notices.append(f"Could not fetch {arxiv_id} from arXiv: {error}")
-            return None
-        paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-        if paper is None:
-            notices.append(f"arXiv has no paper {arxiv_id}.")
-            return None
-    return paper.get_absolute_url()
+    if paper is not None:
+        return paper.get_absolute_url()
+    if not fetch_unknown:
+        notices.append(
+            f"{arxiv_id} is not on this site yet. Log in to fetch it from arXiv, or read it "
+            f"at https://arxiv.org/abs/{arxiv_id}."
+        )
+        return None
+    try:
+        return paper_now(arxiv_id).get_absolute_url()
+    except ArxivPaperNotFound:
+        notices.append(f"arXiv has no paper {arxiv_id}. Check the id; below, a search for it.")
+    except (PaperComing, RecordError, InvalidArxivId) as error:
+        notices.append(f"Could not fetch {arxiv_id} from arXiv: {error}")
+    return None

@@ -22,6 +22,8 @@ def search(request: HttpRequest) -> HttpResponse:
             sort=form.chosen_sort(),
             page=form.cleaned_data["page"] or 1,
             per_page=PER_PAGE,
+            # Only a member's search may wait (briefly) on arXiv for an unknown id.
+            fetch_unknown=request.user.is_authenticated,
         )
         if results.redirect_to:
             return redirect(results.redirect_to)

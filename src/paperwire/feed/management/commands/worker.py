@@ -18,6 +18,7 @@ from django.db import close_old_connections
 
 from paperwire.digests import sending
 from paperwire.feed import trending
+from paperwire.ingest import lookups
 from paperwire.search import dense
 
 logger = logging.getLogger("paperwire.worker")
@@ -50,6 +51,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("trending", refresh_trending, trending.REFRESH_SECONDS, "trending scores"),
     PeriodicJob("index", dense.index_job, dense.INDEX_JOB_SECONDS, "embedding new papers"),
     PeriodicJob("digests", send_digests, sending.DUE_CHECK_SECONDS, "sending due digests"),
+    PeriodicJob(
+        "arxiv", lookups.fetch_queued, lookups.QUEUE_CHECK_SECONDS, "fetching queued arXiv ids"
+    ),
 ]
 
 

@@ -303,7 +303,7 @@ class Command(BaseCommand):
     def _search(self, query: str, limit: int, as_json: bool) -> None:
         if not query.strip():
             raise CommandError("Nothing to search for: write some words, e.g. sparse attention.")
-        results = search_papers(query, per_page=min(limit, MAX_PER_PAGE))
+        results = search_papers(query, per_page=min(limit, MAX_PER_PAGE), fetch_unknown=True)
         for notice in results.notices:
             self.stderr.write(notice)
         papers = results.papers
