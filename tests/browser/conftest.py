@@ -59,8 +59,17 @@ def page(size: str, browser: Browser, live_server: object) -> Iterator[Page]:
     )
     # Generous for a loaded 2-core machine: a wait ends as soon as its condition holds.
     context.set_default_timeout(10_000)
-    yield context.new_page()
+    page = context.new_page()
+    # Every walk also checks that the Content-Security-Policy blocked nothing the site
+    # itself needs: its own scripts and styles all run under it.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
+    yield page
     context.close()
+    assert refused == [], refused
 
 
 def sign_in(page: Page, user: User, base_url: str) -> None:

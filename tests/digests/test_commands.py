@@ -67,8 +67,19 @@ def test_digest_preview_prints_the_edition_and_stores_nothing() -> None:
     assert out.startswith("Subject: Paper number 1 on sparse attention and 1 more")
     assert "TOP PAPERS OF MONDAY 23 NOVEMBER" in out
     html = run("digest", "preview", "--kind", "daily", "--date", "2026-11-24", "--html")
-    assert "<!doctype html>" in html
+    assert html.startswith("<!doctype html>")  # only the document: it can be saved as is
+    assert html.rstrip().endswith("</html>")
     assert not DigestEdition.objects.exists()
+
+
+def test_digest_preview_says_which_days_an_edition_covers() -> None:
+    monday_papers(1)
+    err = StringIO()
+    call_command(
+        "digest", "preview", "--kind", "daily", "--date", "2026-11-24",
+        stdout=StringIO(), stderr=err,
+    )  # fmt: skip
+    assert "daily digest sent on 2026-11-24, covering the feed of 2026-11-23" in err.getvalue()
 
 
 def test_digest_preview_as_one_subscriber() -> None:

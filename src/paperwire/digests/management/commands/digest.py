@@ -122,11 +122,23 @@ class Command(BaseCommand):
         content = compose.EditionContent(edition)
         sections = content.sections_for(wishes)
         state = "composed" if edition.pk else "not composed yet: a draft as the papers stand now"
-        self.stderr.write(f"{kind} digest of {day} ({state}), {len(content.items)} papers")
+        covers = (
+            f"the feed of {edition.first_day}"
+            if edition.first_day == edition.last_day
+            else f"the feed from {edition.first_day} to {edition.last_day}"
+        )
+        self.stderr.write(
+            f"{kind} digest sent on {day}, covering {covers} ({state}), {len(content.items)} papers"
+        )
         if not sections:
             self.stdout.write(f"nothing in this edition for {subscriber.email}: no email")
             return
         message = DigestRenderer(content).message(subscriber, sections)
+        if html:
+            # Only the document, to save or open in a browser: `... --html > digest.html`.
+            self.stderr.write(f"Subject: {message.subject}")
+            self.stdout.write(str(message.alternatives[0][0]))
+            return
         self.stdout.write(f"Subject: {message.subject}")
         self.stdout.write(f"To: {subscriber.email}\n")
-        self.stdout.write(str(message.alternatives[0][0]) if html else str(message.body))
+        self.stdout.write(str(message.body))
