@@ -63,11 +63,12 @@ def test_bare_web_addresses_become_links_without_their_trailing_punctuation() ->
 
 
 def test_images_become_links_and_load_nothing() -> None:
-    html = render_comment("![chart](https://tracker.example/pixel.png)")
+    html = render_comment("see ![a chart](https://tracker.example/pixel.png) here")
 
     assert "<img" not in html
-    assert (
-        '<a href="https://tracker.example/pixel.png" rel="nofollow ugc noopener">chart</a>' in html
+    assert html.strip() == (
+        '<p>see <a href="https://tracker.example/pixel.png" rel="nofollow ugc noopener">'
+        "a chart</a> here</p>"
     )
 
 

@@ -388,6 +388,15 @@ def test_highlight_marks_phrases_prefixes_and_not_exclusions() -> None:
     )
 
 
+def test_highlight_marks_whole_words_the_index_matched_not_beginnings() -> None:
+    marked = highlight("A study across APIs: studies of an API", parse_query("a studies api"))
+
+    assert marked == (
+        "<mark>A</mark> <mark>study</mark> across <mark>APIs</mark>: <mark>studies</mark> "
+        "of an <mark>API</mark>"
+    )
+
+
 def test_highlight_marks_words_in_text_without_spaces() -> None:
     assert (
         highlight("基于图神经网络的方法", parse_query("神经网络"))

@@ -93,15 +93,26 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, message, 404)
 
 
+class UnknownToken(AuthenticationError):
+    """A token was sent, but it is not one of this site's live tokens."""
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = _error(
-        request,
-        "This needs a token: send `Authorization: Bearer <token>` with a token made on "
-        "your settings page.",
-        401,
-    )
-    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(exc, UnknownToken):
+        message = (
+            "This token is not valid here: it was revoked, or mistyped. Make a new one on "
+            "your settings page."
+        )
+        challenge = 'Bearer realm="api", error="invalid_token"'  # RFC 6750
+    else:
+        message = (
+            "This needs a token: send `Authorization: Bearer <token>` with a token made on "
+            "your settings page."
+        )
+        challenge = 'Bearer realm="api"'
+    response = _error(request, message, 401)
+    response["WWW-Authenticate"] = challenge
     return response
 
 
@@ -120,9 +131,11 @@ class BearerToken(HttpBearer):
         self.write = write
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        if not token.strip():
+            return None  # "Bearer" and nothing: no token at all
         found = token_for(token)
         if found is None:
-            return None
+            raise UnknownToken
         if self.write and found.scope != ApiToken.Scope.WRITE:
             raise HttpError(403, "This token can only read: make a write token to do that.")
         request.user = found.user

@@ -6,6 +6,7 @@ ParsedQuery, or None for plain escaped text); `{% similar_papers paper %}`.
 """
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from paperwire.papers.cards import card_papers
 from paperwire.papers.models import Paper
+from paperwire.search.lexical_index import text_analyzer
 from paperwire.search.query import ParsedQuery
 
 register = template.Library()
@@ -29,50 +31,89 @@ _TITLE_FIELDS = (None, "ti")
 _ABSTRACT_FIELDS = (None, "abs")
 
 
-def _term_pattern(text: str, phrase: bool) -> str | None:
-    words = re.findall(r"\w+", text)
-    if not words:
-        return None  # punctuation only: nothing a reader would call a match
-    if phrase:
-        body = r"\W+".join(re.escape(word) for word in words)
-    else:
-        body = r"(?:" + "|".join(re.escape(word) for word in words) + r")"
-    # Only ASCII words get word boundaries: Chinese and Japanese text has no spaces, and a
-    # term in it is a run of characters anywhere in the sentence.
-    if words[0][0].isascii():
-        # Lexical search stems (network finds networks): mark the whole word a term starts.
-        body = r"(?<!\w)" + body + r"\w*"
-    return body
+@lru_cache(maxsize=65536)
+def _stems(text: str) -> tuple[str, ...]:
+    """`text` as the lexical index sees it: lower-cased, accents folded, stemmed."""
+    return tuple(_ANALYZER.analyze(text))
+
+
+_ANALYZER = text_analyzer()
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """What a query looks for, as the index's analyzer sees it: a word is marked when
+    its stem is a term's ("networks" for network), never for sharing a beginning ("a"
+    does not mark "across"). Text without spaces (Chinese, Japanese) is matched as a run
+    of characters, as the index matches it."""
+
+    words: frozenset[str]  # stems of single-word terms
+    phrases: tuple[tuple[str, ...], ...]  # stems of phrases, longest first
+    runs: re.Pattern[str] | None  # terms in scripts written without spaces
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        tokens = [(m.start(), m.end(), _stems(m.group())) for m in _WORD.finditer(text)]
+        stems = [stem[0] if len(stem) == 1 else "" for _, _, stem in tokens]
+        taken = -1  # the last word already inside a marked span
+        for n, (start, end, _) in enumerate(tokens):
+            if n <= taken:
+                continue
+            for phrase in self.phrases:
+                if tuple(stems[n : n + len(phrase)]) == phrase:
+                    found.append((start, tokens[n + len(phrase) - 1][1]))
+                    taken = n + len(phrase) - 1
+                    break
+            else:
+                if stems[n] and stems[n] in self.words:
+                    found.append((start, end))
+        if self.runs is not None:
+            found += [(m.start(), m.end()) for m in self.runs.finditer(text) if m.end() > m.start()]
+        return sorted(found)
 
 
 @lru_cache(maxsize=64)
-def _matcher(query: ParsedQuery, fields: tuple[str | None, ...]) -> re.Pattern[str] | None:
-    patterns = {
-        pattern
-        for term in query.terms
-        if not term.negated and term.field in fields
-        for pattern in [_term_pattern(term.text, term.phrase)]
-        if pattern
-    }
-    if not patterns:
+def _matcher(query: ParsedQuery, fields: tuple[str | None, ...]) -> Matcher | None:
+    words: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    runs: set[str] = set()
+    for term in query.terms:
+        if term.negated or term.field not in fields or not re.search(r"\w", term.text):
+            continue
+        if not term.text.strip()[0].isascii():
+            runs.add(re.escape(term.text.strip()))
+            continue
+        stems = _stems(term.text)
+        if not stems:
+            runs.add(re.escape(term.text))
+        elif len(stems) == 1 and not term.phrase:
+            words.add(stems[0])
+        elif term.phrase:
+            phrases.add(stems)
+        else:
+            words.update(stems)
+    if not (words or phrases or runs):
         return None
-    # Longest first, so that a phrase wins over one of its words.
-    return re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.IGNORECASE)
+    longest = sorted(runs, key=len, reverse=True)
+    pattern = re.compile("|".join(longest), re.IGNORECASE) if runs else None
+    ordered = tuple(sorted(phrases, key=len, reverse=True))
+    return Matcher(frozenset(words), ordered, pattern)
 
 
-def _marked(text: str, matcher: re.Pattern[str] | None) -> SafeString:
+def _marked(text: str, matcher: Matcher | None) -> SafeString:
     """`text` escaped, with each match in <mark>: the text is split on matches of the raw
     text and each piece escaped on its own, so a mark never lands inside an entity or tag."""
     if matcher is None:
         return escape(text)
     pieces: list[str] = []
     end = 0
-    for match in matcher.finditer(text):
-        if match.end() == match.start():
-            continue
-        pieces.append(escape(text[end : match.start()]))
-        pieces.append(f"<mark>{escape(match.group())}</mark>")
-        end = match.end()
+    for start, stop in matcher.spans(text):
+        if start < end:
+            continue  # inside a span already marked
+        pieces.append(escape(text[end:start]))
+        pieces.append(f"<mark>{escape(text[start:stop])}</mark>")
+        end = stop
     pieces.append(escape(text[end:]))
     return mark_safe("".join(pieces))  # noqa: S308  every piece is escaped above
 
@@ -90,10 +131,10 @@ def snippet(text: str, query: ParsedQuery | None) -> SafeString:
     abstract's opening when nothing in it matched."""
     text = " ".join(str(text or "").split())
     matcher = _matcher(query, _ABSTRACT_FIELDS) if query is not None else None
-    first = matcher.search(text) if matcher is not None else None
+    spans = matcher.spans(text) if matcher is not None else []
     start = 0
-    if first is not None and first.start() > SNIPPET_LEAD:
-        start = text.rfind(" ", 0, first.start() - SNIPPET_LEAD) + 1
+    if spans and spans[0][0] > SNIPPET_LEAD:
+        start = text.rfind(" ", 0, spans[0][0] - SNIPPET_LEAD) + 1
     end = start + SNIPPET_CHARS
     if end < len(text):
         # Cut between words, not inside one.
