@@ -232,7 +232,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # Inline style attributes stay allowed: the digest's HTML (viewed on the site)
+        # and the discussion's rendered fragments carry them; they run no code.
+        "style-src": [SELF, "'unsafe-inline'"],
         # Organization logos and avatars still come from their hosts (HTTPS only).
         "img-src": [SELF, "data:", "https:"],
         "connect-src": [SELF],
