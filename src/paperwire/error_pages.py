@@ -20,14 +20,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def rate_limited(
-    request: HttpRequest, exception: Exception, *, message: str = "", retry_after: int = 60
+    request: HttpRequest,
+    exception: Exception,
+    *,
+    message: str = "",
+    retry_after: int = 60,
+    offer_reset: bool = False,
 ) -> HttpResponse:
     # django-ratelimit calls this when a write comes too often from one client.
-    context = {"message": message, "offer_reset": "reset your password" in message}
+    context = {"message": message, "offer_reset": offer_reset}
     response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
-
-
-def login_refused(request: HttpRequest, reason: str) -> HttpResponse:
-    return rate_limited(request, Exception(reason), message=reason, retry_after=3600)

@@ -4,7 +4,6 @@ from django.views.generic import RedirectView
 
 from paperwire.accounts import throttle
 from paperwire.accounts.views import limited
-from paperwire.error_pages import login_refused
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="feed:latest", permanent=False), name="home"),
@@ -21,7 +20,7 @@ urlpatterns = [
     # The admin's own log-in, guarded as the members' is.
     path(
         "admin/login/",
-        limited(("ip", "10/m"))(throttle.guarded("username", login_refused)(admin.site.login)),
+        limited(("ip", "10/m"))(throttle.guarded("username")(admin.site.login)),
     ),
     path("admin/", admin.site.urls),
 ]

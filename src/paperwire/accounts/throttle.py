@@ -19,7 +19,9 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
+
+from paperwire.error_pages import rate_limited
 
 FAILURES_PER_ADDRESS = 30
 FAILURES_PER_ACCOUNT = 10
@@ -81,22 +83,24 @@ def _known_browsers(request: HttpRequest) -> set[str]:
     return {str(pk) for pk in value} if isinstance(value, list) else set()
 
 
-def refusal(request: HttpRequest, account: str) -> str:
-    """Why this attempt is refused before its password is checked, or ""."""
+def _refused(request: HttpRequest, account: str) -> HttpResponseBase | None:
+    """The 429 page when this attempt is refused before its password is checked."""
     if failures(_address(request)) >= FAILURES_PER_ADDRESS:
-        return "Too many wrong passwords from your network. Try again in an hour."
+        reason = "Too many wrong passwords from your network. Try again in an hour."
+        return rate_limited(request, Exception(reason), message=reason, retry_after=WINDOW)
     known = account.startswith("user:") and account[5:] in _known_browsers(request)
     if failures(account) >= FAILURES_PER_ACCOUNT and not known:
-        return (
+        reason = (
             "Too many wrong passwords for this account. Try again in an hour, "
             "or reset your password to log in now."
         )
-    return ""
+        return rate_limited(
+            request, Exception(reason), message=reason, retry_after=WINDOW, offer_reset=True
+        )
+    return None
 
 
-def guarded(
-    login_field: str, refused: Callable[[HttpRequest, str], HttpResponse]
-) -> Callable[[View], View]:
+def guarded(login_field: str) -> Callable[[View], View]:
     """Wraps a log-in view whose form sends the username or email as `login_field`.
 
     A log-in that worked is one where the request's user is signed in after the view.
@@ -108,8 +112,8 @@ def guarded(
             if request.method != "POST" or request.user.is_authenticated:
                 return view(request, *args, **kwargs)
             account = account_key(request.POST.get(login_field, ""))
-            if reason := refusal(request, account):
-                return refused(request, reason)
+            if refused := _refused(request, account):
+                return refused
             response = view(request, *args, **kwargs)
             if request.user.is_authenticated:
                 _remember_browser(request, response, request.user.pk)

@@ -36,7 +36,7 @@ from paperwire.accounts.rules import NotAllowed
 from paperwire.collections.services import AnyUser, collections_of
 from paperwire.digests import services as digest_services
 from paperwire.digests.tokens import manage_token
-from paperwire.error_pages import login_refused, rate_limited
+from paperwire.error_pages import rate_limited
 from paperwire.feed.days import visible_entries
 from paperwire.feed.models import Upvote
 from paperwire.papers.cards import card_papers
@@ -150,7 +150,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 
 
 @limited(("ip", "10/m"))
-@throttle.guarded("login", login_refused)
+@throttle.guarded("login")
 def login_view(request: HttpRequest) -> HttpResponse:
     next_page = _next_page(request, reverse(settings.LOGIN_REDIRECT_URL))
     if request.user.is_authenticated:

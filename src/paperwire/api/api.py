@@ -32,9 +32,7 @@ from paperwire.emails import absolute_url
 from paperwire.feed import periods, services
 from paperwire.feed.days import BadDay, parse_day, visible_entries
 from paperwire.feed.models import DailyEntry
-from paperwire.ingest.arxiv_api import (
-    ArxivPaperNotFound,
-)
+from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.inputs import parse_id
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id

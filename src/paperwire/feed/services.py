@@ -24,9 +24,7 @@ from paperwire.discussion import services as discussion
 from paperwire.feed import trending
 from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, Upvote
-from paperwire.ingest.arxiv_api import (
-    ArxivPaperNotFound,
-)
+from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper

@@ -58,5 +58,5 @@ def clean_abstract(text: str | None) -> str:
     """Unwrap hard line breaks, keeping arXiv's indented paragraph starts."""
     if not text:
         return ""
-    paragraphs = _PARAGRAPH.split(without_controls(text).strip("\n"))
+    paragraphs = _PARAGRAPH.split(text.strip("\n"))
     return "\n\n".join(p for p in (clean_line(p) for p in paragraphs) if p)

@@ -54,20 +54,21 @@ class Matcher:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
-        tokens = [(m.start(), m.end(), _stems(m.group())) for m in _WORD.finditer(text)]
-        stems = [stem[0] if len(stem) == 1 else "" for _, _, stem in tokens]
+        words = list(_WORD.finditer(text))
+        # A word the analyzer splits or drops (too long) has no stem to match.
+        stems = [stem[0] if len(stem := _stems(m.group())) == 1 else "" for m in words]
         taken = -1  # the last word already inside a marked span
-        for n, (start, end, _) in enumerate(tokens):
+        for n, word in enumerate(words):
             if n <= taken:
                 continue
             for phrase in self.phrases:
                 if tuple(stems[n : n + len(phrase)]) == phrase:
-                    found.append((start, tokens[n + len(phrase) - 1][1]))
+                    found.append((word.start(), words[n + len(phrase) - 1].end()))
                     taken = n + len(phrase) - 1
                     break
             else:
                 if stems[n] and stems[n] in self.words:
-                    found.append((start, end))
+                    found.append(word.span())
         if self.runs is not None:
             found += [(m.start(), m.end()) for m in self.runs.finditer(text) if m.end() > m.start()]
         return sorted(found)

@@ -32,6 +32,10 @@ def _date(text: str) -> date:
         raise CommandError(f"--date {text!r} is not a date: write it like 2026-11-24") from None
 
 
+def _copies(count: int) -> str:
+    return f"{count} cop{'ies' if count != 1 else 'y'}"
+
+
 class Command(BaseCommand):
     help = "Send a digest edition now (idempotent), or print it."
 
@@ -69,9 +73,7 @@ class Command(BaseCommand):
         added = enqueue(edition, receiving(kind))
         retried = retry_failed(edition)
         if retried:
-            self.stdout.write(
-                f"{retried} cop{'ies' if retried != 1 else 'y'} given up before: trying again"
-            )
+            self.stdout.write(f"{_copies(retried)} given up before: trying again")
         total = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING).count()
         self.stdout.write(
             f"{kind} digest of {day}: {len(edition.papers)} papers; "
@@ -95,7 +97,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous)
         self.stdout.write(report.summary())
         for problem, copies in problems(edition):
-            self.stdout.write(f"  {copies} cop{'ies' if copies != 1 else 'y'}: {problem}")
+            self.stdout.write(f"  {_copies(copies)}: {problem}")
         if report.busy:
             raise CommandError("another sender is sending this edition; it will finish it")
         if report.server_error:
