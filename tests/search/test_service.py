@@ -230,7 +230,7 @@ def test_results_are_lexical_only_when_the_embedder_is_off(
 
     results = search_papers("protein folding")
 
-    assert results.lexical_only
+    assert results.meaning == "off"
     assert results.papers[0] == library["cells"]
 
 
@@ -243,8 +243,10 @@ def test_a_paper_waiting_for_its_embedding_is_found_by_words_and_says_so(
     results = search_papers("quantum annealing")
 
     assert results.papers[0] == fresh
-    assert results.lexical_only
-    assert not search_papers("protein folding").lexical_only
+    # Meaning still ranks the others: the fresh paper alone is found by words only.
+    assert results.meaning == "used" and results.unindexed
+    protein = search_papers("protein folding")
+    assert protein.meaning == "used" and not protein.unindexed
 
 
 @pytest.mark.parametrize(

@@ -428,9 +428,50 @@ def test_results_by_words_say_how_many_papers_are_still_indexed(
 ) -> None:
     response = client.get("/search", {"q": "graph"})
 
-    assert b"Results are by words only while 4 papers are still being indexed." in (
+    assert b"Results are by words only while 4 papers wait to be indexed by meaning." in (
         response.content
     )
+
+
+def test_results_mixing_meaning_say_how_many_papers_are_found_by_words_alone(
+    client: Client, library: dict[str, Paper]
+) -> None:
+    from paperwire.search import dense
+
+    dense.embed_pending()
+    make_paper(
+        "2608.00009",
+        "Graph rewiring for message passing",
+        abstract="Graph rewiring fixes oversquashing.",
+        published_at=published(20),
+    )
+
+    response = client.get("/search", {"q": "graph"})
+    html = response.content.decode()
+
+    assert "Graph rewiring for message passing" in titles(response)
+    assert "Results are by words only" not in html
+    assert (
+        "1 paper is not indexed by meaning yet: until then it is found by its words only." in html
+    )
+
+
+def test_results_say_so_when_search_by_meaning_fails(
+    client: Client, library: dict[str, Paper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperwire.search import dense
+
+    dense.embed_pending()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the model's file is unreadable")
+
+    monkeypatch.setattr(dense, "query_vector", broken)
+
+    response = client.get("/search", {"q": "graph"})
+
+    assert len(titles(response)) == 2
+    assert b"search by meaning is unavailable right now" in response.content
 
 
 def test_results_without_an_embedder_say_search_by_meaning_is_off(

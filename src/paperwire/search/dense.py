@@ -148,12 +148,21 @@ def pending_count() -> int:
     return missing + len(_stale(rows.iterator(chunk_size=2000)))
 
 
-def waiting_count() -> int:
-    """About how many papers wait for an embedding, in one COUNT: the candidates, which
-    may include a few whose text only looks changed. For pages; `pending_count` is exact."""
+# Embedded papers changed since (an edit, a vote's timestamp) whose text a page checks.
+PAGE_CHECK_ROWS = 2000
+
+
+def pending_count_for_pages() -> int:
+    """How many papers have no up-to-date embedding, for a page: exact but for a large
+    backlog of changed papers (more than PAGE_CHECK_ROWS), which counts them all as pending."""
     if not embedder_enabled():
         return Paper.objects.count()
-    return _candidates().count()
+    missing = _candidates().filter(embedding__isnull=True).count()
+    changed = _candidates().filter(embedding__isnull=False)
+    rows = list(changed.values(*CANDIDATE_FIELDS)[: PAGE_CHECK_ROWS + 1])
+    if len(rows) > PAGE_CHECK_ROWS:
+        return missing + changed.count()
+    return missing + len(_stale(rows))
 
 
 def redo_count(redo_before: datetime) -> int:

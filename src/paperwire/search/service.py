@@ -69,7 +69,11 @@ class SearchResults:
     page: int
     per_page: int
     num_pages: int
-    lexical_only: bool = False
+    # How meaning took part: "used", "unused" (nothing it found), "off" (the site's
+    # choice), "failed" (the embedder broke on this query) or "moot" (nothing to embed).
+    meaning: str = "used"
+    # Some of the best matches by words have no embedding yet: they are found by words alone.
+    unindexed: bool = False
     redirect_to: str | None = None
     sort: str = "relevance"
     # Reader-facing sentences: the query's own (cut, unbalanced quote...) and the search's.
@@ -83,11 +87,12 @@ class Ranking:
     """Candidates best first, before filters, and whether dense retrieval was missing."""
 
     ranked: list[tuple[int, float]]
-    lexical_only: bool
+    meaning: str  # "used", "unused", "off", "failed" or "moot", as in SearchResults
     # Papers stored too recently to be found by their words yet (a bulk import's backlog).
     words_pending: int = 0
     # More papers match the words than the lexical run holds: the total is of the best.
     capped: bool = False
+    unindexed: bool = False
 
 
 def search_papers(
@@ -144,7 +149,8 @@ def search_papers(
         page,
         per_page,
         num_pages,
-        lexical_only=ranking.lexical_only,
+        meaning=ranking.meaning,
+        unindexed=ranking.unindexed,
         sort=sort,
         notices=notices,
         capped=ranking.capped,
@@ -169,39 +175,45 @@ def rank_papers(
     backlog = words_pending()
     capped = len(lexical_run) >= lexical_depth
     if method == "lexical":
-        return Ranking(lexical_run, False, backlog, capped)
+        return Ranking(lexical_run, "unused", backlog, capped)
     # Imported here: the dense module loads numpy and the ANN backends, which lexical
     # search (and every page that never searches) need not pay for.
     from paperwire.search import dense
 
-    embedder_on = dense.embedder_enabled()
     dense_text = query.dense_text()
     dense_run: list[tuple[int, float]] = []
-    lexical_only = not embedder_on
-    if embedder_on and dense_text:
+    meaning = "used"
+    if not dense.embedder_enabled():
+        meaning = "off"
+    elif dense_text:
         try:
             dense_run = dense.dense_search(dense.query_vector(dense_text), limit=dense_depth)
         except Exception:
             # Dense search is an improvement, not a requirement: words still find papers.
             logger.exception("dense search failed; answering with lexical results only")
-            lexical_only = True
+            meaning = "failed"
         dense_run = _meeting_constraints(dense_run, query, {pk for pk, _ in lexical_run})
+    if not dense_text:
+        meaning = "moot"  # only fields and phrases: there is no meaning to search by
+    elif meaning == "used" and not dense_run:
+        meaning = "unused"
     if method == "dense":
-        return Ranking(dense_run, lexical_only, backlog)
-    if lexical_run and not lexical_only and dense_text:
+        return Ranking(dense_run, meaning, backlog)
+    unindexed = False
+    if lexical_run and meaning in ("used", "unused"):
         # A paper whose embedding is pending is found by words only: say so on the page.
         # The best matches by words are the ones a reader sees; checking all thousand cost
         # 10 ms a search.
         top = lexical_run[:PENDING_CHECK_DEPTH]
-        lexical_only = bool(dense.pending_ids(pk for pk, _ in top))
+        unindexed = bool(dense.pending_ids(pk for pk, _ in top))
     if not dense_run:
-        return Ranking(lexical_run, lexical_only, backlog, capped)
+        return Ranking(lexical_run, meaning, backlog, capped, unindexed)
     ranked = fuse(
         [lexical_run, dense_run],
         fusion or FUSION_METHOD,
         **(FUSION_PARAMS if fusion_params is None else fusion_params),
     )
-    return Ranking(ranked, lexical_only, backlog, capped)
+    return Ranking(ranked, meaning, backlog, capped, unindexed)
 
 
 # Constraints a dense candidate must meet too ---------------------------------------------

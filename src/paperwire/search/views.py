@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_safe
 
 from paperwire.search.forms import SearchForm
@@ -39,7 +40,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "shown_query": results.query.text if results else request.GET.get("q", ""),
         "max_query_length": MAX_QUERY_LENGTH,
         "first_number": (results.page - 1) * results.per_page + 1 if results else 1,
-        "pending_count": _pending_count(results),
+        "meaning_note": _meaning_note(results),
         # Every parameter but the page, for the pager's links and the feed of these results.
         "pager_query": f"{query}&" if query else "",
         "feed_query": query,
@@ -47,15 +48,36 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "search/results.html", context)
 
 
-def _pending_count(results: SearchResults | None) -> int | None:
-    """How many papers still wait for an embedding, when the page says results are by words."""
-    if results is None or not results.lexical_only:
+def _meaning_note(results: SearchResults | None) -> str | None:
+    """What the page says about search by meaning, when it did not rank every match."""
+    if results is None or results.redirect_to or results.meaning in ("moot",):
+        return None
+    if results.meaning == "off":
+        return "Results are by words only: search by meaning is turned off on this site."
+    if results.meaning == "failed":
+        return "Results are by words only: search by meaning is unavailable right now."
+    if results.meaning == "used" and not results.unindexed:
         return None
     from paperwire.search import dense  # numpy and the ANN index: only when needed
 
-    if not dense.embedder_enabled():
-        return None  # search by meaning is off on this site, not pending
-    return dense.waiting_count()
+    waiting = dense.pending_count_for_pages()
+    papers = f"{waiting:,} paper{pluralize(waiting)}"
+    if results.meaning == "unused":
+        if waiting:
+            waits = "waits" if waiting == 1 else "wait"
+            return f"Results are by words only while {papers} {waits} to be indexed by meaning."
+        return "Results are by words only: search by meaning found nothing more."
+    if not waiting:  # indexed between the search and this sentence
+        return None
+    return (
+        f"{papers} {_are(waiting)} not indexed by meaning yet: until then "
+        f"{'it is' if waiting == 1 else 'they are'} found by {'its' if waiting == 1 else 'their'}"
+        " words only."
+    )
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _without_page(request: HttpRequest) -> str:
