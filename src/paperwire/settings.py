@@ -235,8 +235,8 @@ CONTENT_SECURITY_POLICY = {
         # Inline style attributes stay allowed: the digest's HTML (viewed on the site)
         # and the discussion's rendered fragments carry them; they run no code.
         "style-src": [SELF, "'unsafe-inline'"],
-        # Organization logos and avatars still come from their hosts (HTTPS only).
-        "img-src": [SELF, "data:", "https:"],
+        # Images come from this site only: organization logos are stored copies.
+        "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "object-src": ["'none'"],
         "base-uri": [SELF],

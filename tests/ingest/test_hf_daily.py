@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from paperwire.accounts.models import Organization
+from paperwire.accounts.models import Organization, OrganizationAlias
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.hf_daily import import_hf_daily
 from paperwire.ingest.records import RecordError
@@ -55,9 +55,19 @@ def test_it_imports_the_whole_saved_feed(feed_dir: Path) -> None:
     assert DailyEntry.objects.values("day").distinct().count() == 580
     # 9,881 items: four papers were listed twice, on two different days.
     assert DailyEntry.objects.count() == 9881
-    assert Organization.objects.count() == 785
+    # 785 names upstream, 749 institutions: "zju", "ZhejiangUniversity", "zju-community"
+    # and "ZhejiangDun" are all "Zhejiang University", one organization here.
+    assert Organization.objects.count() == 749
+    assert OrganizationAlias.objects.count() == 36
+    zhejiang = Organization.objects.get(fullname__iexact="Zhejiang University")
+    assert set(zhejiang.aliases.values_list("name", flat=True)) | {zhejiang.name} == {
+        "ZhejiangUniversity",
+        "zju",
+        "ZhejiangDun",
+        "zju-community",
+    }
     assert (stats.items, stats.papers_created, stats.entries_created) == (9881, 9877, 9881)
-    assert (len(stats.days), stats.organizations_created) == (580, 785)
+    assert (len(stats.days), stats.organizations_created) == (580, 749)
     twice = Paper.objects.get(arxiv_id="2604.07429")
     assert sorted(e.day for e in twice.daily_entries.all()) == [
         date(2026, 4, 10),

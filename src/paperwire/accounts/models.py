@@ -11,7 +11,10 @@ class Organization(models.Model):
 
     name = models.SlugField(max_length=100, unique=True)
     fullname = models.CharField(max_length=200)
+    # Where the logo comes from upstream; pages show the copy the worker stored, never this.
     avatar_url = models.URLField(max_length=500, blank=True)
+    # A hash of the stored logo (empty while there is none): its address changes with it.
+    logo_hash = models.CharField(max_length=32, blank=True)
     description = models.TextField(blank=True)
     website = models.URLField(max_length=500, blank=True)
     # New organizations stay off public pages until staff approve them.
@@ -33,6 +36,34 @@ class Organization(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("orgs:detail", args=[self.name])
+
+
+class OrganizationAlias(models.Model):
+    """Another name of an organization: an imported duplicate merged into it, whose links
+    and later imports lead to the organization."""
+
+    name = models.SlugField(max_length=100, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="aliases")
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.organization.name}"
+
+
+class OrganizationLogo(models.Model):
+    """An organization's logo as fetched from its avatar_url, served from this site."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="logo"
+    )
+    source_url = models.URLField(max_length=500)
+    content_type = models.CharField(max_length=40, blank=True)  # empty: not fetched
+    data = models.BinaryField(blank=True)
+    fetched_at = models.DateTimeField()
+    failures = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"logo of {self.organization_id} from {self.source_url}"
 
 
 class Profile(models.Model):

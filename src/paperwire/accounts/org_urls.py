@@ -7,6 +7,7 @@ urlpatterns = [
     path("orgs", org_views.org_list, name="list"),
     path("orgs/new", org_views.create, name="create"),
     path("orgs/<slug:name>", org_views.detail, name="detail"),
+    path("orgs/<slug:name>/logo", org_views.logo, name="logo"),
     path("orgs/<slug:name>/members", org_views.add_member, name="add_member"),
     path(
         "orgs/<slug:name>/members/<str:username>/remove",

@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from paperwire.accounts import orgs
-from paperwire.accounts.models import Organization
+from paperwire.accounts.models import Organization, OrganizationAlias, OrganizationLogo
 from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.feed.days import visible_entries
 from paperwire.papers.cards import card_papers
@@ -40,9 +40,40 @@ class OrganizationForm(forms.Form):
 def _organization(request: HttpRequest, name: str) -> Organization:
     """The organization a URL names, if this user may see it; 404 otherwise."""
     org = Organization.objects.filter(name__iexact=name).first()
+    if org is None:
+        # A name merged into another organization leads there (see accounts.org_merge).
+        alias = OrganizationAlias.objects.select_related("organization").filter(name__iexact=name)
+        org = next((a.organization for a in alias[:1]), None)
     if org is None or not orgs.can_view(org, request.user):
         raise Http404(f"There is no organization called “{name}”.")
     return org
+
+
+@require_safe
+def logo(request: HttpRequest, name: str) -> HttpResponse:
+    """The organization's stored logo (see accounts.logos); 404 while it has none."""
+    org = _organization(request, name)
+    stored = (
+        OrganizationLogo.objects.filter(organization=org).exclude(content_type="").first()
+        if org.logo_hash
+        else None
+    )
+    if stored is None:
+        raise Http404(f"“{org.name}” has no logo.")
+    etag = f'"{org.logo_hash}"'
+    response: HttpResponse
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(bytes(stored.data), content_type=stored.content_type)
+    # The address the pages use carries the hash: it never changes what it shows.
+    versioned = request.GET.get("v") == org.logo_hash
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if versioned else "public, max-age=3600"
+    )
+    response["ETag"] = etag
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def org_list(request: HttpRequest) -> HttpResponse:

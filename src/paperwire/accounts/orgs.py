@@ -13,7 +13,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 
-from paperwire.accounts.models import Membership, Organization
+from paperwire.accounts.models import Membership, Organization, OrganizationAlias
 from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.inputs import controls_message, has_controls
 
@@ -98,7 +98,10 @@ def check_create_organization(user: AnyUser, new: NewOrganization) -> NewOrganiz
         raise OrgError("The short name needs at least two characters.")
     if name.lower() in RESERVED_NAMES:
         raise OrgError(f"“{name}” is reserved. Choose another short name.")
-    if Organization.objects.filter(name__iexact=name).exists():
+    if (
+        Organization.objects.filter(name__iexact=name).exists()
+        or OrganizationAlias.objects.filter(name__iexact=name).exists()
+    ):
         raise OrgError(f"The name “{name}” is taken. Choose another short name.")
     if not fullname:
         raise OrgError("Give the organization's full name.")

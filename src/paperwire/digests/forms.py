@@ -27,13 +27,22 @@ def _lines(text: str) -> list[str]:
     return list(dict.fromkeys(" ".join(line.split()) for line in text.splitlines() if line.strip()))
 
 
+DAILY_HELP = "Weekdays, with the papers since the last one."
+WEEKLY_HELP = "Mondays, with the best of the week before."
+
+
 class SubscribeForm(forms.Form):
     email = forms.EmailField(
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.org"}),
     )
-    daily = forms.BooleanField(required=False, initial=True, label="Daily")
-    weekly = forms.BooleanField(required=False, label="Weekly")
+    daily = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Daily",
+        help_text=DAILY_HELP,
+    )
+    weekly = forms.BooleanField(required=False, label="Weekly", help_text=WEEKLY_HELP)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -43,12 +52,8 @@ class SubscribeForm(forms.Form):
 
 
 class ManageForm(forms.Form):
-    daily = forms.BooleanField(
-        required=False, label="Daily", help_text="Weekdays, with the papers since the last one."
-    )
-    weekly = forms.BooleanField(
-        required=False, label="Weekly", help_text="Mondays, with the best of the week before."
-    )
+    daily = forms.BooleanField(required=False, label="Daily", help_text=DAILY_HELP)
+    weekly = forms.BooleanField(required=False, label="Weekly", help_text=WEEKLY_HELP)
     timezone = forms.ChoiceField(label="Time zone", widget=QuickSelect)
     send_hour = forms.TypedChoiceField(
         label="Arrives at",

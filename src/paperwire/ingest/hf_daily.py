@@ -28,7 +28,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from paperwire.accounts.models import Organization
+from paperwire.accounts.models import Organization, OrganizationAlias
+from paperwire.accounts.org_merge import fullname_key
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.records import (
     AuthorName,
@@ -384,30 +385,70 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def _save_organizations(batch: Sequence[HfItem], stats: ImportStats) -> dict[str, int]:
+    """Store the batch's organizations; returns the id each of their names leads to.
+
+    A name that is an alias leads to the organization it was merged into; a new name whose
+    full name an imported organization already has becomes one of its aliases (see
+    accounts.org_merge), so one institution is one organization however upstream names it.
+    """
     incoming = {o.name: o for item in batch if (o := item.entry.organization)}  # the last wins
     if not incoming:
         return {}
+    ids = dict(
+        OrganizationAlias.objects.filter(name__in=list(incoming)).values_list(
+            "name", "organization_id"
+        )
+    )
     stored = {o.name: o for o in Organization.objects.filter(name__in=list(incoming))}
-    new, changed = [], []
-    for name, org in incoming.items():
-        row = stored.get(name)
-        if row is None:
-            # A curated source: its organizations need no approval.
-            new.append(
-                Organization(
-                    name=name, fullname=org.fullname, avatar_url=org.avatar_url, approved=True
-                )
-            )
+    unknown = {
+        name: org for name, org in incoming.items() if name not in ids and name not in stored
+    }
+    same_name: dict[str, int] = {}
+    if unknown:
+        # Hundreds of organizations, read once when a batch brings a new name.
+        imported = Organization.objects.filter(created_by__isnull=True).exclude(fullname="")
+        for pk, fullname in imported.order_by("-pk").values_list("pk", "fullname"):
+            same_name[fullname_key(fullname)] = pk  # the oldest wins
+    new: dict[str, Organization] = {}  # by full-name key (or name when it has none)
+    aliases: dict[str, str] = {}  # name → the key of the organization it joins
+    for name, org in unknown.items():
+        key = fullname_key(org.fullname) or f"\0{name}"
+        if key in same_name or key in new:
+            aliases[name] = key
             continue
+        # A curated source: its organizations need no approval.
+        new[key] = Organization(
+            name=name, fullname=org.fullname, avatar_url=org.avatar_url, approved=True
+        )
+    changed = []
+    for name, row in stored.items():
+        org = incoming[name]
         fullname, avatar_url = org.fullname, org.avatar_url or row.avatar_url
         if (row.fullname, row.avatar_url) != (fullname, avatar_url):
             row.fullname, row.avatar_url = fullname, avatar_url
             changed.append(row)
-    Organization.objects.bulk_create(new, ignore_conflicts=True)
+    Organization.objects.bulk_create(new.values(), ignore_conflicts=True)
     Organization.objects.bulk_update(changed, ["fullname", "avatar_url"])
+    created = dict(
+        Organization.objects.filter(name__in=[o.name for o in new.values()]).values_list(
+            "name", "id"
+        )
+    )
+    for key, new_org in new.items():
+        same_name[key] = created[new_org.name]
+    OrganizationAlias.objects.bulk_create(
+        [
+            OrganizationAlias(name=name, organization_id=same_name[key])
+            for name, key in aliases.items()
+        ],
+        ignore_conflicts=True,
+    )
+    ids.update({name: row.pk for name, row in stored.items()})
+    ids.update(created)
+    ids.update({name: same_name[key] for name, key in aliases.items()})
     stats.organizations.update(incoming)
     stats.organizations_created += len(new)
-    return dict(Organization.objects.filter(name__in=list(incoming)).values_list("name", "id"))
+    return ids
 
 
 def _save_entries(

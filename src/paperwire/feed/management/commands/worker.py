@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
+from paperwire.accounts import logos
 from paperwire.digests import sending
 from paperwire.feed import trending
 from paperwire.ingest import lookups
@@ -54,6 +55,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
         "arxiv", lookups.fetch_queued, lookups.QUEUE_CHECK_SECONDS, "fetching queued arXiv ids"
     ),
+    PeriodicJob("logos", logos.fetch_logos, logos.JOB_SECONDS, "fetching organization logos"),
 ]
 
 
