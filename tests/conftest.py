@@ -32,7 +32,10 @@ def one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.core.cache import cache
     from django_ratelimit import core
 
+    from paperwire.pagecache import recent
+
     cache.clear()
+    recent.clear()
     monkeypatch.setattr(core, "_get_window", lambda value, period: 4_000_000_000)
 
 

@@ -65,6 +65,35 @@ def _database(url: str) -> dict[str, object]:
     )
 
 
+def _cache(url: str) -> dict[str, object]:
+    """The cache every process shares: rate limits, log-in throttling and anonymous pages.
+
+    Empty (the default): a cache in files under var/cache (diskcache, SQLite-backed), shared
+    by the processes of one machine with no server to run. redis:// or rediss://: Redis or
+    Valkey, shared by several machines. locmem://: each process its own (development only).
+    """
+    scheme = urlsplit(url).scheme
+    if not url or scheme == "file":
+        location = urlsplit(url).path if url else str(VAR_DIR / "cache")
+        return {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": location,
+            "TIMEOUT": 300,
+            "SHARDS": 4,
+            # How long one operation waits for another process's write lock.
+            "DATABASE_TIMEOUT": 0.25,
+            "OPTIONS": {"size_limit": 512 * 2**20},
+        }
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "paperwire"}
+    raise SettingError(
+        f"PAPERWIRE_CACHE_URL: unsupported scheme {scheme!r} "
+        "(leave it empty for files under var/, or use redis://, rediss:// or file:///PATH)"
+    )
+
+
 def _timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
@@ -121,6 +150,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Listed so that /api/docs serves its Swagger UI from our own static files, not a CDN.
     "ninja",
+    "paperwire.ops",
     "paperwire.papers",
     "paperwire.ingest",
     "paperwire.accounts",
@@ -135,6 +165,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before everything that reads the session or the database: a hit skips all of it.
+    "paperwire.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,14 +242,12 @@ SUBMISSION_MAX_AGE_DAYS = envint("PAPERWIRE_SUBMISSION_MAX_AGE_DAYS", 14, minimu
 SEARCH_EMBEDDER = envchoice("PAPERWIRE_SEARCH_EMBEDDER", "minilm", ("minilm", "off"))
 VECTOR_INDEX = envchoice("PAPERWIRE_VECTOR_INDEX", "auto", ("auto", "exact"))
 
-# Rate limits (django-ratelimit) count in this cache. The default is per process,
-# which is right for `make run`; several server processes need a shared cache.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "paperwire",
-    }
-}
+# Rate limits, the log-in throttle and anonymous pages count and live in this cache,
+# shared by every server process (see _cache).
+CACHES = {"default": _cache(env("PAPERWIRE_CACHE_URL", ""))}
+# Anonymous pages from the cache, invalidated by any write (paperwire.pagecache).
+PAGE_CACHE = envbool("PAPERWIRE_PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = envint("PAPERWIRE_PAGE_CACHE_SECONDS", 300, minimum=1)
 RATELIMIT_ENABLE = envbool("PAPERWIRE_RATELIMIT", True)
 RATELIMIT_VIEW = "paperwire.error_pages.rate_limited"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from paperwire.accounts import throttle
 from paperwire.accounts.views import limited
+from paperwire.ops import views as ops_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="feed:latest", permanent=False), name="home"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", include("paperwire.digests.urls")),
     path("", include("paperwire.api.urls")),
     path("", include("paperwire.api.feed_urls")),
+    path("healthz", ops_views.healthz, name="healthz"),
     # The admin's own log-in, guarded as the members' is.
     path(
         "admin/login/",

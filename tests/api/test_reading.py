@@ -221,12 +221,14 @@ def test_reads_are_rate_limited_with_retry_after(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(api_module, "READ_RATE", "3/m")
-    for _ in range(3):
-        assert client.get("/api/daily_papers").status_code == 200
-    response = client.get("/api/daily_papers")
+    for n in range(3):
+        assert client.get("/api/daily_papers", {"limit": 10 + n}).status_code == 200
+    response = client.get("/api/daily_papers", {"limit": 20})
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     assert "Too many requests" in response.json()["error"]
+    # An answer already in the shared page cache costs nothing: it is not counted.
+    assert client.get("/api/daily_papers", {"limit": 10})["X-Paperwire-Cache"] == "hit"
 
 
 def test_the_openapi_file_and_the_docs_are_served(client: Client) -> None:

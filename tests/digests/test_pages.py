@@ -88,10 +88,44 @@ def test_a_bad_subscription_is_refused_and_changes_nothing(
     assert not Subscriber.objects.exists() and mailoutbox == []
 
 
-def test_subscribing_needs_a_csrf_token(csrf_client: CsrfClient) -> None:
-    response = csrf_client.post("/digest/subscribe", {"email": "a@example.org", "daily": "on"})
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_ORIGIN": "null"},
+    ],
+    ids=["origin", "fetch-site", "opaque-origin"],
+)
+def test_another_site_cannot_subscribe_a_visitor(
+    csrf_client: CsrfClient, headers: dict[str, str], mailoutbox: list[object]
+) -> None:
+    response = csrf_client.post(
+        "/digest/subscribe", {"email": "a@example.org", "daily": "on"}, **headers
+    )
+
     assert response.status_code == 403
-    assert not Subscriber.objects.exists()
+    assert not Subscriber.objects.exists() and mailoutbox == []
+
+
+def test_the_sign_up_box_needs_no_token_so_cached_pages_can_carry_it(
+    csrf_client: CsrfClient, django_capture_on_commit_callbacks, mailoutbox: list[object]
+) -> None:
+    page = csrf_client.get("/digest/subscribe").content.decode()
+    assert "csrfmiddlewaretoken" not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = csrf_client.post(
+            "/digest/subscribe",
+            {"email": "a@example.org", "daily": "on"},
+            HTTP_ORIGIN="http://testserver",
+            HTTP_SEC_FETCH_SITE="same-origin",
+        )
+
+    assert response.status_code == 200
+    # Nothing is received before the address's owner follows the link.
+    (subscriber,) = Subscriber.objects.all()
+    assert subscriber.confirmed_at is None and len(mailoutbox) == 1
 
 
 def test_subscribing_is_rate_limited(subscribe) -> None:

@@ -8,6 +8,7 @@ from django.test import Client
 from pytest_django import Settings
 
 from paperwire.accounts.models import Organization
+from paperwire.pagecache import invalidate
 from paperwire.papers.models import Paper
 from paperwire.search.query import parse_query
 from paperwire.search.templatetags.search_tags import highlight, snippet
@@ -605,5 +606,6 @@ def test_a_total_of_only_the_best_matches_says_so(
     assert "The best " in page and "more papers mention these words" in page
 
     monkeypatch.setattr(service, "LEXICAL_DEPTH", 1000)
+    invalidate()  # as a restart with the new code does
     page = client.get("/search", {"q": "graphs"}).content.decode()
     assert "The best " not in page and "more papers mention these words" not in page

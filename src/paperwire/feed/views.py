@@ -12,6 +12,7 @@ from django.utils import timezone
 from paperwire.feed import days, periods
 from paperwire.feed import trending as ranking  # `trending` names the view
 from paperwire.feed.periods import Period
+from paperwire.pagecache import remember
 from paperwire.search import views as search_views
 
 # Long enough for a busy week on one page, short enough to stay quick on a phone.
@@ -56,11 +57,16 @@ def _canonical_url(request: HttpRequest, path: str, page: Page | None = None) ->
 
 
 def _render_day(request: HttpRequest, day: date | None) -> HttpResponse:
-    entries = list(days.entries_of_day(day)) if day else []
+    # What everyone sees of the day, read once per state of the database (members too).
+    entries = remember(lambda: list(days.entries_of_day(day)), "day", day) if day else []
     context = {
         "day": day,
         "entries": entries,
-        "nearby": days.neighbours(day) if day else days.Neighbours(None, None),
+        "nearby": (
+            remember(lambda: days.neighbours(day), "nearby", day)
+            if day
+            else days.Neighbours(None, None)
+        ),
         "tabs": _tabs("day", day),
         "canonical_url": (
             _canonical_url(request, reverse("feed:day", args=[day.isoformat()])) if day else None
@@ -75,7 +81,7 @@ def latest(request: HttpRequest) -> HttpResponse:
     if request.GET.get("date", "").strip():
         # The "jump to a day" form submits here, so that it works without JavaScript.
         return redirect("feed:day", _parse_or_404(request.GET["date"]).isoformat())
-    return _render_day(request, days.latest_day())
+    return _render_day(request, remember(days.latest_day, "latest day"))
 
 
 def day_page(request: HttpRequest, day: str) -> HttpResponse:

@@ -13,7 +13,7 @@ register = template.Library()
 _VOTED = "_paperwire_voted_ids"
 
 
-def _voted_ids(request: HttpRequest | None) -> set[int]:
+def voted_ids(request: HttpRequest | None) -> set[int]:
     """Every paper the viewer has upvoted, fetched once per request.
 
     A list page renders dozens of buttons without knowing its papers up front:
@@ -39,7 +39,7 @@ def upvote_button(context: template.Context, paper: Paper, look: str = "inline")
         "paper": paper,
         "look": look,
         "signed_in": signed_in,
-        "voted": signed_in and paper.pk in _voted_ids(request),
+        "voted": signed_in and paper.pk in voted_ids(request),
         "next": back,
         "csrf_token": context.get("csrf_token"),
     }

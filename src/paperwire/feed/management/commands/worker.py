@@ -20,6 +20,7 @@ from paperwire.accounts import logos
 from paperwire.digests import sending
 from paperwire.feed import trending
 from paperwire.ingest import lookups
+from paperwire.ops import heartbeat
 from paperwire.search import dense
 
 logger = logging.getLogger("paperwire.worker")
@@ -109,6 +110,7 @@ class Command(BaseCommand):
             ", ".join(f"{job.name} every {every[job.name]} s" for job in jobs),
         )
         due = {job.name: time.monotonic() for job in jobs}
+        heart = heartbeat.Heart()
         try:
             while not stop.is_set():
                 for job in jobs:
@@ -118,11 +120,15 @@ class Command(BaseCommand):
                         # As around a web request: a long-lived process must not keep
                         # a connection the database closed meanwhile.
                         close_old_connections()
+                        heart.beat(job.name)
                         self._run(job)
                         close_old_connections()
                         due[job.name] = time.monotonic() + every[job.name]
-                # Event.wait wakes at once when a signal handler sets it.
-                stop.wait(max(min(due.values()) - time.monotonic(), 0))
+                heart.beat()
+                # Event.wait wakes at once when a signal handler sets it; the heart beats
+                # at least every HEARTBEAT_SECONDS while the worker waits.
+                wait = min(min(due.values()) - time.monotonic(), heartbeat.HEARTBEAT_SECONDS)
+                stop.wait(max(wait, 0))
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -1,0 +1,156 @@
+"""Two real server processes (`paperwire serve`) on one SQLite file share their state: a
+rate limit counts across both, and a page one stored is served by the other until any
+process writes. Once with the default cache in files, once with a real redis-server."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="runs its own processes on a SQLite file: the PostgreSQL run would repeat it",
+)
+
+SETUP = """
+from datetime import date
+from tests.feed.builders import make_paper, put_on_feed
+put_on_feed(make_paper("2611.00001", "Sparse attention at scale", upvotes=7), date(2026, 11, 24))
+"""
+
+RETITLE = """
+from paperwire.papers.models import Paper
+Paper.objects.filter(arxiv_id="2611.00001").update(title="Dense attention after all")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {process.stdout.read()!r}")  # type: ignore[union-attr]
+        try:
+            httpx.get(url + "/healthz", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed: `make redis` installs Debian's package")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(params=["files", "redis"])
+def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, dict]]:
+    env = {
+        **os.environ,
+        "PAPERWIRE_VAR_DIR": str(tmp_path),
+        "PAPERWIRE_DATABASE_URL": f"sqlite:///{tmp_path / 'paperwire.sqlite3'}",
+        "PAPERWIRE_SEARCH_EMBEDDER": "off",
+        "PYTHONPATH": str(ROOT),
+    }
+    if request.param == "redis":
+        env["PAPERWIRE_CACHE_URL"] = request.getfixturevalue("redis_url")
+    for args in (["migrate", "--no-input", "-v0"], ["shell", "-c", SETUP]):
+        done = subprocess.run(
+            [*PAPERWIRE, *args], env=env, cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [*PAPERWIRE, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, process in zip(urls, processes, strict=True):
+            wait_until_up(url, process)
+        yield urls[0], urls[1], env
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def test_a_rate_limit_counts_across_both_processes(two_servers: tuple[str, str, dict]) -> None:
+    first, second, _ = two_servers
+    with httpx.Client() as browser:
+        page = browser.get(first + "/accounts/signup").text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]  # type: ignore[index]
+        statuses = [
+            browser.post(
+                (first, second)[n % 2] + "/accounts/signup",
+                data={"csrfmiddlewaretoken": token, "username": ""},
+            ).status_code
+            for n in range(6)
+        ]
+
+    # Sign-ups (here each refused for its empty form) are limited to 5 an hour per address:
+    # 3 on one process and 2 on the other, then the next is refused on either.
+    assert statuses == [200] * 5 + [429], statuses
+
+
+def test_a_page_stored_by_one_process_is_fresh_after_a_write_by_any(
+    two_servers: tuple[str, str, dict],
+) -> None:
+    first, second, env = two_servers
+    page = "/papers/date/2026-11-24"
+    # Behind one proxy, both processes are asked for the same site.
+    site = {"Host": "localhost"}
+
+    assert httpx.get(first + page, headers=site).headers["X-Paperwire-Cache"] == "miss"
+    served = httpx.get(second + page, headers=site)
+    assert served.headers["X-Paperwire-Cache"] == "hit"
+    assert "Sparse attention at scale" in served.text
+
+    done = subprocess.run(
+        [*PAPERWIRE, "shell", "-c", RETITLE], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+    for url in (first, second):
+        assert "Dense attention after all" in httpx.get(url + page, headers=site).text
