@@ -49,8 +49,8 @@ class CsrfClient(Client):
     """A test client that enforces CSRF as browsers meet it: post() first fetches a
     token the way a form page would hand it out, then sends it."""
 
-    def __init__(self) -> None:
-        super().__init__(enforce_csrf_checks=True)
+    def __init__(self, **defaults: object) -> None:
+        super().__init__(enforce_csrf_checks=True, **defaults)
 
     def post_form(self, path: str, data: dict | None = None, **extra: object):  # type: ignore[no-untyped-def]
         from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret

@@ -61,6 +61,10 @@ class TrustedProxyMiddleware:
             if proto in ("http", "https"):
                 meta["wsgi.url_scheme"] = proto
         else:
-            for header in ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST"):
+            for header in (
+                "HTTP_X_FORWARDED_FOR",
+                "HTTP_X_FORWARDED_PROTO",
+                "HTTP_X_FORWARDED_HOST",
+            ):
                 meta.pop(header, None)
         return self.get_response(request)

@@ -163,6 +163,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every other part (the HTTPS redirect, rate limits) sees the real client.
+    "paperwire.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before everything that reads the session or the database: a hit skips all of it.
@@ -223,6 +225,25 @@ LOGIN_REDIRECT_URL = "feed:latest"
 LOGOUT_REDIRECT_URL = "feed:latest"
 # Links in emails point here when no request is at hand (the worker, the CLI).
 BASE_URL = _http_url("PAPERWIRE_BASE_URL", "http://127.0.0.1:8000")
+
+# Behind HTTPS and a reverse proxy (docs/deploy.md). An https:// base URL turns on secure
+# cookies, the redirect to HTTPS (not for /healthz, which load balancers ask over HTTP)
+# and HSTS; the base URL's host and origin are allowed without listing them again.
+_public = urlsplit(BASE_URL)
+HTTPS = envbool("PAPERWIRE_HTTPS", _public.scheme == "https")
+if _public.hostname and _public.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_public.hostname)
+if HTTPS and f"https://{_public.netloc}" not in CSRF_TRUSTED_ORIGINS:
+    CSRF_TRUSTED_ORIGINS.append(f"https://{_public.netloc}")
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (paperwire.proxies).
+TRUSTED_PROXIES = envlist("PAPERWIRE_TRUSTED_PROXIES", "")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("PAPERWIRE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("PAPERWIRE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = envbool("PAPERWIRE_HSTS_PRELOAD", HTTPS)
 
 # Email: unset PAPERWIRE_SMTP_URL writes messages to the console and var/mail/.
 DEFAULT_FROM_EMAIL = env("PAPERWIRE_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
