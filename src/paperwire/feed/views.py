@@ -56,7 +56,11 @@ def _canonical_url(request: HttpRequest, path: str, page: Page | None = None) ->
     return request.build_absolute_uri(path)
 
 
-def _render_day(request: HttpRequest, day: date | None) -> HttpResponse:
+# The latest page calls its newest day old after this many days without papers.
+OLD_AFTER_DAYS = 2
+
+
+def _render_day(request: HttpRequest, day: date | None, latest: bool = False) -> HttpResponse:
     # What everyone sees of the day, read once per state of the database (members too).
     entries = remember(lambda: list(days.entries_of_day(day)), "day", day) if day else []
     context = {
@@ -68,6 +72,12 @@ def _render_day(request: HttpRequest, day: date | None) -> HttpResponse:
             else days.Neighbours(None, None)
         ),
         "tabs": _tabs("day", day),
+        # Nothing new for days (no import, no submission): say how old the newest day is.
+        "days_old": (
+            (days.today() - day).days
+            if latest and day and (days.today() - day).days > OLD_AFTER_DAYS
+            else None
+        ),
         "canonical_url": (
             _canonical_url(request, reverse("feed:day", args=[day.isoformat()])) if day else None
         ),
@@ -81,7 +91,7 @@ def latest(request: HttpRequest) -> HttpResponse:
     if request.GET.get("date", "").strip():
         # The "jump to a day" form submits here, so that it works without JavaScript.
         return redirect("feed:day", _parse_or_404(request.GET["date"]).isoformat())
-    return _render_day(request, remember(days.latest_day, "latest day"))
+    return _render_day(request, remember(days.latest_day, "latest day"), latest=True)
 
 
 def day_page(request: HttpRequest, day: str) -> HttpResponse:

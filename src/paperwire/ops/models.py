@@ -11,3 +11,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobLease(models.Model):
+    """Which worker runs a periodic job now, and until when no other may start it.
+
+    Several `paperwire worker` processes on one database each run the loop of jobs; a job
+    runs only in the worker that takes its lease (paperwire.ops.leases), so a trending
+    refresh, an indexing batch or a digest run is done once however many workers there are.
+    """
+
+    job = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=200, blank=True)  # host:pid of the worker
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.job} held by {self.holder or 'nobody'} until {self.expires_at:%H:%M:%S}"

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
@@ -19,8 +20,8 @@ from django.db import close_old_connections
 from paperwire.accounts import logos
 from paperwire.digests import sending
 from paperwire.feed import trending
-from paperwire.ingest import lookups
-from paperwire.ops import heartbeat
+from paperwire.ingest import lookups, scheduled_harvest
+from paperwire.ops import heartbeat, leases
 from paperwire.search import dense
 
 logger = logging.getLogger("paperwire.worker")
@@ -57,6 +58,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "arxiv", lookups.fetch_queued, lookups.QUEUE_CHECK_SECONDS, "fetching queued arXiv ids"
     ),
     PeriodicJob("logos", logos.fetch_logos, logos.JOB_SECONDS, "fetching organization logos"),
+    PeriodicJob(
+        "harvest",
+        scheduled_harvest.harvest_job,
+        scheduled_harvest.JOB_SECONDS,
+        "harvesting PAPERWIRE_HARVEST_SETS from arXiv (each once a day)",
+    ),
 ]
 
 
@@ -85,8 +92,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         jobs = list(PERIODIC_JOBS)
+        self.heart = heartbeat.Heart()
         if options["once"]:
-            failed = [job.name for job in jobs if not self._run(job)]
+            failed = [job.name for job in jobs if not self._run(job, every=None)]
             if failed:
                 raise CommandError(f"these jobs failed: {', '.join(failed)} (see the log above)")
             return
@@ -110,7 +118,7 @@ class Command(BaseCommand):
             ", ".join(f"{job.name} every {every[job.name]} s" for job in jobs),
         )
         due = {job.name: time.monotonic() for job in jobs}
-        heart = heartbeat.Heart()
+        heart = self.heart
         try:
             while not stop.is_set():
                 for job in jobs:
@@ -120,8 +128,7 @@ class Command(BaseCommand):
                         # As around a web request: a long-lived process must not keep
                         # a connection the database closed meanwhile.
                         close_old_connections()
-                        heart.beat(job.name)
-                        self._run(job)
+                        self._run(job, every=every[job.name])
                         close_old_connections()
                         due[job.name] = time.monotonic() + every[job.name]
                 heart.beat()
@@ -134,13 +141,31 @@ class Command(BaseCommand):
                 signal.signal(sig, handler)
         logger.info("worker: stopped")
 
-    def _run(self, job: PeriodicJob) -> bool:
-        """Run one job, logging what it did; a failure is logged and the worker goes on."""
+    def _run(self, job: PeriodicJob, every: int | None) -> bool:
+        """Run one job, logging what it did; a failure is logged and the worker goes on.
+
+        The job runs only if this worker takes its lease (paperwire.ops.leases): with
+        several workers on one database, each job is done by one of them per period.
+        `every` is None for a single run (--once), which leaves the job free afterwards.
+        """
+        holder = self.heart.worker
+        if not leases.take(job.name, holder):
+            logger.debug("%s: another worker has it", job.name)
+            return True
+        self.heart.beat(job.name)
         started = time.monotonic()
         try:
             summary = job.run()
         except Exception:
+            leases.give_up(job.name, holder)
             logger.exception("%s: failed after %.2f s", job.name, time.monotonic() - started)
             return False
-        logger.info("%s: %s in %.2f s", job.name, summary, time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        if every is None:
+            leases.give_up(job.name, holder)
+        else:
+            leases.finish(
+                job.name, holder, started=timedelta(seconds=elapsed), every=timedelta(seconds=every)
+            )
+        logger.info("%s: %s in %.2f s", job.name, summary, elapsed)
         return True
