@@ -135,6 +135,12 @@ ARXIV_USER_AGENT = env("PAPERWIRE_ARXIV_USER_AGENT", "Paperwire/0.1 (self-hosted
 # how many days back the first harvest of a set goes.
 HARVEST_SETS = envlist("PAPERWIRE_HARVEST_SETS", "")
 HARVEST_DAYS = envint("PAPERWIRE_HARVEST_DAYS", 3, minimum=1)
+# A hub speaking the Hugging Face papers API whose recent daily lists the worker mirrors
+# (paperwire.ingest.upstream): https://huggingface.co, or another Paperwire.
+UPSTREAM_URL = env("PAPERWIRE_UPSTREAM_URL", "")
+if UPSTREAM_URL:
+    UPSTREAM_URL = _http_url("PAPERWIRE_UPSTREAM_URL", "")
+UPSTREAM_DAYS = envint("PAPERWIRE_UPSTREAM_DAYS", 3, minimum=1)
 
 DATABASES = {
     "default": _database(

@@ -20,7 +20,7 @@ from django.db import close_old_connections
 from paperwire.accounts import logos
 from paperwire.digests import sending
 from paperwire.feed import trending
-from paperwire.ingest import lookups, scheduled_harvest
+from paperwire.ingest import lookups, scheduled_harvest, upstream
 from paperwire.ops import heartbeat, leases
 from paperwire.search import dense
 
@@ -63,6 +63,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         scheduled_harvest.harvest_job,
         scheduled_harvest.JOB_SECONDS,
         "harvesting PAPERWIRE_HARVEST_SETS from arXiv (each once a day)",
+    ),
+    PeriodicJob(
+        "upstream",
+        upstream.mirror_job,
+        upstream.JOB_SECONDS,
+        "mirroring the daily lists of PAPERWIRE_UPSTREAM_URL",
     ),
 ]
 
