@@ -22,6 +22,22 @@ def shared_data() -> Path:
 from tests.replay_server import replay_server  # noqa: E402,F401  (a fixture for every test)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> "Iterator[None]":
+    """The shared cache of this test run alone: a server or another run on the same
+    checkout (var/cache) neither sees nor clears its counts and pages."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    default = settings.CACHES["default"]
+    if default["BACKEND"] != "diskcache.DjangoCache":
+        yield
+        return
+    location = str(tmp_path_factory.mktemp("cache"))
+    with override_settings(CACHES={"default": {**default, "LOCATION": location}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no rate-limit counts, and all its requests fall in one window.

@@ -188,3 +188,22 @@ def test_members_pages_share_what_everyone_sees_but_keep_their_own_votes(
         tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
         assert tokens and all(len(t) == 64 for t in tokens), user
     assert "csrf-token" not in pages[alice] + pages[bob]
+
+
+def test_pages_are_served_when_the_shared_cache_is_down(
+    client: Client, paper: Paper, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # A Redis that is not there (nothing listens on port 1): pages are rendered every time.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    for _ in range(2):
+        page = fetch(client)
+        assert "Sparse attention at scale" in page.content.decode()
+        assert page["X-Paperwire-Cache"] == "miss"
+    Paper.objects.filter(pk=paper.pk).update(title="Written while the cache is down")
+    assert "Written while the cache is down" in fetch(client).content.decode()

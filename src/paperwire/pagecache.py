@@ -18,6 +18,7 @@ SHARED_VIEWS, nor a response that sets a cookie.
 """
 
 import hashlib
+import logging
 import re
 import threading
 import time
@@ -30,6 +31,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
 T = TypeVar("T")
@@ -105,19 +108,29 @@ def _first_generation() -> int:
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+    """The current generation; a new one each call while the shared cache is unreachable
+    (nothing stored is then served: pages are rendered, as without a cache)."""
+    try:
         value = cache.get(GENERATION_KEY)
+        if value is None:
+            cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+            value = cache.get(GENERATION_KEY)
+    except Exception:
+        logger.warning("page cache: the shared cache does not answer", exc_info=True)
+        return _first_generation()
     return int(value) if value is not None else _first_generation()
 
 
 def invalidate() -> None:
     """Every stored page is out of date: move to the next generation."""
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no generation yet (a fresh or cleared cache): any new one will do
-        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no generation yet (a fresh or cleared cache): any new one will do
+            cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+    except Exception:
+        # Pages stored meanwhile expire after PAGE_CACHE_SECONDS; the write itself stands.
+        logger.warning("page cache: could not invalidate (the shared cache does not answer)")
 
 
 def written_table(sql: str) -> str | None:
@@ -260,6 +273,15 @@ def _validators(response: HttpResponseBase, etag: str) -> None:
     response["Vary"] = "Cookie, Accept"
 
 
+def _shared_get(key: str) -> Page | None:
+    try:
+        page: Page | None = cache.get(key)
+    except Exception:
+        logger.warning("page cache: the shared cache does not answer", exc_info=True)
+        return None
+    return page
+
+
 class PageCacheMiddleware:
     """Serves anonymous pages from the shared cache (see the module's docstring)."""
 
@@ -272,7 +294,7 @@ class PageCacheMiddleware:
         key = _key(request, generation())
         page = recent.get(key)
         if page is None:
-            page = cache.get(key)
+            page = _shared_get(key)
             if page is not None:
                 recent.put(key, page)
         if page is not None:
@@ -288,7 +310,10 @@ class PageCacheMiddleware:
                 if name.lower() not in _UNSTORED_HEADERS
             ]
             page = (body, headers, etag)
-            cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+            try:
+                cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("page cache: could not store a page", exc_info=True)
             recent.put(key, page)
             _validators(response, etag)
             response["X-Paperwire-Cache"] = "miss"
