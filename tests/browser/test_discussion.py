@@ -95,9 +95,13 @@ def test_a_member_talks_without_reloading_the_page(
     expect(discussion.locator(".comments--replies article.comment")).to_have_count(2)
     assert page.evaluate("window.sameDocument") is True
 
-    discussion.locator("article.comment").last.locator("summary", has_text="Edit").click()
-    discussion.locator("article.comment").last.get_by_label("Edit your comment").fill("   ")
-    discussion.get_by_role("button", name="Save changes").click()
+    mine = discussion.locator("article.comment").last
+    mine.locator("summary", has_text="Edit").click()
+    editor = mine.get_by_label("Edit your comment")
+    expect(editor).to_be_focused()  # the box is open and ready: then it is emptied
+    editor.fill("   ")
+    expect(editor).to_have_value("   ")
+    mine.get_by_role("button", name="Save changes").click()
     expect(discussion.get_by_text("Write something first: the comment is empty.")).to_be_visible()
 
     page.mouse.wheel(0, -10_000)
