@@ -19,6 +19,7 @@ def test_without_a_worker_the_site_serves_but_says_the_worker_is_missing(client:
     body = response.json()
     assert body["status"] == "degraded"
     assert body["database"]["ok"] and body["cache"]["ok"]
+    assert body["cache"]["backend"] == "DjangoCache"  # the default: diskcache, in files
     assert "paperwire worker" in body["worker"]["error"]
     assert "no-cache" in response["Cache-Control"]
 

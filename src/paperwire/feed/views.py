@@ -112,15 +112,29 @@ def _period_or_404(parse: Callable[[str], Period], text: str) -> Period:
         raise Http404(str(e)) from None
 
 
-def _render_period(request: HttpRequest, period: Period) -> HttpResponse:
+def _period_page(request: HttpRequest, period: Period) -> Page:
+    """The page of the period's entries, read from the database: its entries a list."""
     page = _page_or_404(request, periods.entries_of_period(period))
+    page.object_list = list(page.object_list)
+    page.paginator.count  # noqa: B018  (counted now, not by each request that shares it)
+    return page
+
+
+def _render_period(request: HttpRequest, period: Period) -> HttpResponse:
+    # What everyone sees of the period, read once per state of the database (members too).
+    number = request.GET.get("page", "1")
+    page = remember(lambda: _period_page(request, period), "period", period, number)
     # The Daily tab goes to the period's last day with papers, or to its first day.
-    anchor = (periods.last_day_with_papers(period) if page.object_list else None) or period.first
+    anchor = (
+        remember(lambda: periods.last_day_with_papers(period), "last day", period)
+        if page.object_list
+        else None
+    ) or period.first
     context = {
         "period": period,
         "page": page,
         "entries": page.object_list,
-        "nearby": periods.neighbours(period),
+        "nearby": remember(lambda: periods.neighbours(period), "period nearby", period),
         "tabs": _tabs(period.kind, anchor),
         "canonical_url": _canonical_url(request, period.get_absolute_url(), page),
     }

@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -48,7 +48,7 @@ def _check_cache() -> dict[str, object]:
         ok = cache.get("healthz:probe") == probe
     except Exception as error:
         return {"ok": False, "error": str(error)[:200]}
-    backend = type(cache).__name__
+    backend = type(caches["default"]).__name__
     return {"ok": ok, "backend": backend} if ok else {"ok": False, "backend": backend}
 
 
