@@ -1,14 +1,21 @@
-"""Real processes for the serving tests: free ports, `paperwire serve` coming up, and a
-redis-server from Debian started for a test."""
+"""Real processes for the serving tests: `paperwire serve` started and come up, the URL of
+the test database for other processes, and a redis-server from Debian started for a test."""
 
 import shutil
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
 
 
 def free_port() -> int:
@@ -17,17 +24,64 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+def start_server(
+    env: dict[str, str], log: Path, *options: str
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """`paperwire serve` (one process of 2 threads unless `options` say more) on a free
+    port, once it answers; its output goes to `log`."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                *PAPERWIRE,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+                *options,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.stdout.read()!r}")  # type: ignore[union-attr]
+            raise AssertionError(f"the server exited: {log.read_text()}")
         try:
             httpx.get(url + "/healthz", timeout=2)
-            return
+            return url, process
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError(f"{url} did not come up")
+    process.kill()
+    raise AssertionError(f"{url} did not come up: {log.read_text()}")
+
+
+def stop(processes: Iterable[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each (a worker finishes its job), then wait for all."""
+    processes = list(processes)
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        process.wait(timeout=60)
+
+
+def database_url(tmp_path: Path) -> str:
+    """A URL other processes reach this test's database by: the PostgreSQL test database
+    itself (rows the test commits are theirs too), or a new SQLite file under `tmp_path`
+    (the SQLite test database lives in memory)."""
+    if connection.vendor == "postgresql":
+        params = connection.get_connection_params()
+        user, password = quote(params.get("user") or ""), quote(params.get("password") or "")
+        query = urlencode({k: params[k] for k in ("host", "port") if params.get(k)})
+        return f"postgresql://{user}:{password}@/{params['dbname']}?{query}"
+    return f"sqlite:///{tmp_path / 'paperwire.sqlite3'}"
 
 
 @pytest.fixture

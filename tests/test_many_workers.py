@@ -10,11 +10,9 @@ PostgreSQL (the test database, with the test's rows committed).
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connection
@@ -24,21 +22,11 @@ from paperwire.ops.models import JobLease
 from paperwire.papers.models import Paper
 from tests.feed.builders import arxiv_feed
 from tests.replay_server import ReplayServer, Reply, SeenRequest
+from tests.servers import PAPERWIRE, ROOT, database_url, stop
 
-ROOT = Path(__file__).resolve().parents[1]
-PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
 IDS = [f"2611.{n:05d}" for n in range(1, 13)]
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url(tmp_path: Path) -> str:
-    if connection.vendor == "postgresql":
-        params = connection.get_connection_params()
-        user, password = quote(params.get("user") or ""), quote(params.get("password") or "")
-        query = urlencode({k: params[k] for k in ("host", "port") if params.get(k)})
-        return f"postgresql://{user}:{password}@/{params['dbname']}?{query}"
-    return f"sqlite:///{tmp_path / 'paperwire.sqlite3'}"
 
 
 def test_three_workers_fetch_each_queued_paper_once_even_when_one_is_killed(
@@ -100,11 +88,7 @@ def test_three_workers_fetch_each_queued_paper_once_even_when_one_is_killed(
         while time.monotonic() < deadline and sql_value(env, COUNT_QUEUED) != "0":
             time.sleep(0.3)
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.wait(timeout=60)
+        stop(workers)
 
     stored = sql_value(env, STORED)
     assert stored == str(sorted(IDS))

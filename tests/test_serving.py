@@ -5,7 +5,6 @@ process writes. Once with the default cache in files, once with a real redis-ser
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +12,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from tests.servers import free_port, redis_url, wait_until_up  # noqa: F401  (a fixture)
-
-ROOT = Path(__file__).resolve().parents[1]
-PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
+from tests.servers import PAPERWIRE, ROOT, redis_url, start_server, stop  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite",
@@ -51,27 +47,13 @@ def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
             [*PAPERWIRE, *args], env=env, cwd=ROOT, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
-    ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [*PAPERWIRE, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    servers: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        for url, process in zip(urls, processes, strict=True):
-            wait_until_up(url, process)
-        yield urls[0], urls[1], env
+        for n in range(2):
+            servers.append(start_server(env, tmp_path / f"server{n}.log"))
+        yield servers[0][0], servers[1][0], env
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop(process for _url, process in servers)
 
 
 def test_a_rate_limit_counts_across_both_processes(two_servers: tuple[str, str, dict]) -> None:

@@ -9,13 +9,11 @@ test's rows committed; the servers and workers are real processes.
 
 import os
 import re
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -29,11 +27,15 @@ from paperwire.feed.models import DailyEntry
 from paperwire.papers.models import Paper
 from tests.feed.builders import make_paper
 from tests.personas import PASSWORD
-from tests.servers import free_port, redis_url, wait_until_up  # noqa: F401  (a fixture)
+from tests.servers import (  # noqa: F401  (redis_url: a fixture)
+    PAPERWIRE,
+    ROOT,
+    database_url,
+    redis_url,
+    start_server,
+    stop,
+)
 from tests.smtp_sink import SmtpServer, start_sink
-
-ROOT = Path(__file__).resolve().parents[1]
-PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
 
 pytestmark = [
     pytest.mark.skipif(
@@ -42,13 +44,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def database_url() -> str:
-    params = connection.get_connection_params()
-    user, password = quote(params.get("user") or ""), quote(params.get("password") or "")
-    query = urlencode({k: params[k] for k in ("host", "port") if params.get(k)})
-    return f"postgresql://{user}:{password}@/{params['dbname']}?{query}"
 
 
 @pytest.fixture
@@ -63,24 +58,13 @@ def topology(tmp_path: Path, redis_url: str, smtp: SmtpServer) -> Iterator[tuple
     env = {
         **os.environ,
         "PAPERWIRE_VAR_DIR": str(tmp_path),
-        "PAPERWIRE_DATABASE_URL": database_url(),
+        "PAPERWIRE_DATABASE_URL": database_url(tmp_path),
         "PAPERWIRE_CACHE_URL": redis_url,
         "PAPERWIRE_SMTP_URL": smtp.url,
         "PAPERWIRE_SECRET_KEY": "one-secret-for-every-machine-" + "x" * 40,
         "PAPERWIRE_SEARCH_EMBEDDER": "off",
         "PYTHONPATH": str(ROOT),
     }
-    ports = [free_port(), free_port()]
-    servers = [
-        subprocess.Popen(
-            [*PAPERWIRE, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for port in ports
-    ]
     workers = [
         subprocess.Popen(
             [*PAPERWIRE, "worker", "--trending-every", "2", "--digests-every", "2"],
@@ -91,16 +75,13 @@ def topology(tmp_path: Path, redis_url: str, smtp: SmtpServer) -> Iterator[tuple
         )
         for n in range(2)
     ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    servers: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        for url, server in zip(urls, servers, strict=True):
-            wait_until_up(url, server)
-        yield urls, env
+        for n in range(2):
+            servers.append(start_server(env, tmp_path / f"server{n}.log"))
+        yield [url for url, _process in servers], env
     finally:
-        for process in [*servers, *workers]:
-            process.send_signal(signal.SIGTERM)
-        for process in [*servers, *workers]:
-            process.wait(timeout=60)
+        stop([*(process for _url, process in servers), *workers])
 
 
 def token(page: str) -> str:

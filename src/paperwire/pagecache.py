@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
@@ -121,8 +122,28 @@ def generation() -> int:
     return int(value) if value is not None else _first_generation()
 
 
+# Within a request, the generation as read the first time it was needed (a page asks
+# for it once per card); None when not read yet; outside requests no such scope is set.
+_UNREAD = None
+_request_generation: ContextVar[int | None] = ContextVar("paperwire_generation")
+
+
+def current_generation() -> int:
+    """The generation, read once per request (and again after a write of the request)."""
+    try:
+        value = _request_generation.get()
+    except LookupError:  # outside a request: every call reads it
+        return generation()
+    if value is _UNREAD:
+        value = generation()
+        _request_generation.set(value)
+    return value
+
+
 def invalidate() -> None:
     """Every stored page is out of date: move to the next generation."""
+    if _request_generation.get(_UNREAD) is not _UNREAD:
+        _request_generation.set(_UNREAD)
     try:
         try:
             cache.incr(GENERATION_KEY)
@@ -154,14 +175,10 @@ def _noticing(
     # Now, and again when the transaction commits (a rollback drops that second one).
     invalidate()
     if connection.in_atomic_block and not any(
-        entry[1] is _after_commit for entry in connection.run_on_commit
+        entry[1] is invalidate for entry in connection.run_on_commit
     ):
-        connection.on_commit(_after_commit)
+        connection.on_commit(invalidate)
     return result
-
-
-def _after_commit() -> None:
-    invalidate()
 
 
 def notice_writes(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
@@ -289,9 +306,16 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        scope = _request_generation.set(_UNREAD)
+        try:
+            return self._respond(request)
+        finally:
+            _request_generation.reset(scope)
+
+    def _respond(self, request: HttpRequest) -> HttpResponseBase:
         if not settings.PAGE_CACHE or not _anonymous(request):
             return self.get_response(request)
-        key = _key(request, generation())
+        key = _key(request, current_generation())
         page = recent.get(key)
         if page is None:
             page = _shared_get(key)
@@ -322,17 +346,18 @@ class PageCacheMiddleware:
         return response
 
 
-_remembered: Recent[Any] = Recent(size=512)
+# Day and period entries, and paper cards (thousands of them on a busy site).
+_remembered: Recent[Any] = Recent(size=4096)
 
 
 def remember(compute: Callable[[], T], *key: object) -> T:
     """What `compute` returns, kept in this process until the next write to the database.
 
-    For what a page shows everyone (a day's entries with their papers), so that members'
-    pages, which are never cached whole, skip its queries too. The value is shared by
-    every request of the process: read it, never change it.
+    For what a page shows everyone (a day's entries with their papers, a paper's card),
+    so that members' pages, which are never cached whole, skip that work too. The value
+    is shared by every request of the process: read it, never change it.
     """
-    full = f"{generation()}\n" + "\n".join(map(str, key))
+    full = f"{current_generation()}\n" + "\n".join(map(str, key))
     found = _remembered.get(full)
     if found is None:
         found = compute()

@@ -5,7 +5,6 @@ same upvotes, submitters and organizations."""
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,10 +16,8 @@ import pytest
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest import upstream
 from paperwire.papers.models import Paper
-from tests.servers import free_port, wait_until_up
+from tests.servers import PAPERWIRE, ROOT, start_server, stop
 
-ROOT = Path(__file__).resolve().parents[2]
-PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
 TODAY = date(2026, 8, 21)
 
 pytestmark = pytest.mark.django_db
@@ -43,21 +40,9 @@ def other_paperwire(shared_data: Path, tmp_path_factory: pytest.TempPathFactory)
             [*PAPERWIRE, *args], env=env, cwd=ROOT, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [*PAPERWIRE, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, server)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    url, server = start_server(env, var / "server.log")
+    yield url
+    stop([server])
 
 
 def test_a_paperwire_mirrors_another(other_paperwire: str, settings: Any) -> None:

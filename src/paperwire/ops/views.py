@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -43,12 +43,13 @@ def _check_database() -> dict[str, object]:
 
 def _check_cache() -> dict[str, object]:
     probe = secrets.token_hex(8)
+    shared = caches["default"]
     try:
-        cache.set("healthz:probe", probe, timeout=30)
-        ok = cache.get("healthz:probe") == probe
+        shared.set("healthz:probe", probe, timeout=30)
+        ok = shared.get("healthz:probe") == probe
     except Exception as error:
         return {"ok": False, "error": str(error)[:200]}
-    backend = type(caches["default"]).__name__
+    backend = type(shared).__name__
     return {"ok": ok, "backend": backend} if ok else {"ok": False, "backend": backend}
 
 

@@ -21,16 +21,6 @@ register = template.Library()
 
 # Stands for the viewer's CSRF token in a kept card; no text of a card can contain it.
 _TOKEN = "\x00csrf-token\x00"  # noqa: S105 (a placeholder, not a secret)
-_GENERATION = "_paperwire_card_generation"
-
-cards: pagecache.Recent[str] = pagecache.Recent(size=4000)
-
-
-def _generation(request: Any) -> int:
-    """The page cache's generation, read once per request."""
-    if not hasattr(request, _GENERATION):
-        setattr(request, _GENERATION, pagecache.generation())
-    return int(getattr(request, _GENERATION))
 
 
 @register.simple_tag(takes_context=True)
@@ -40,27 +30,21 @@ def card(context: template.Context, paper: Paper, entry: Any = None) -> SafeStri
         return render_to_string("papers/_card.html", {"paper": paper, "entry": entry})
     signed_in = request.user.is_authenticated
     voted = signed_in and paper.pk in voted_ids(request)
-    key = "\n".join(
-        str(part)
-        for part in (
-            _generation(request),
-            paper.pk,
-            paper.title,  # search marks the words it matched in it
-            getattr(entry, "pk", entry),
-            getattr(paper, "comment_count", None),
-            request.get_full_path(),
-            signed_in,
-            voted,
-        )
-    )
-    html = cards.get(key)
-    if html is None:
-        html = render_to_string(
+    html: str = pagecache.remember(
+        lambda: render_to_string(
             "papers/_card.html",
             {"paper": paper, "entry": entry, "csrf_token": _TOKEN},
             request=request,
-        )
-        cards.put(key, html)
+        ),
+        "card",
+        paper.pk,
+        paper.title,  # search marks the words it matched in it
+        getattr(entry, "pk", entry),
+        getattr(paper, "comment_count", None),
+        request.get_full_path(),
+        signed_in,
+        voted,
+    )
     if _TOKEN in html:  # a member's card: its vote form needs their token (read only then)
         html = html.replace(_TOKEN, str(context.get("csrf_token", "")))
     return mark_safe(html)  # noqa: S308 (rendered by the template, which escaped it)
