@@ -39,10 +39,11 @@ redis: ## install Debian's redis-server for the shared-cache tests, if missing
 chromium: ## install Debian's Chromium for the browser tests, if missing
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-lint: install ## ruff (lint and format) and mypy
+lint: install ## ruff (lint and format), mypy, and the layers of the apps (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## apply ruff's formatting and fixes
 	$(BIN)/ruff format .

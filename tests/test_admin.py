@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
         "/admin/papers/author/",
         "/admin/papers/category/",
         "/admin/feed/dailyentry/",
-        "/admin/accounts/organization/",
+        "/admin/orgs/organization/",
         "/admin/ingest/harvestcheckpoint/",
         "/admin/digests/subscriber/",
         "/admin/digests/digestedition/",

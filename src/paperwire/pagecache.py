@@ -43,7 +43,7 @@ V = TypeVar("V")
 SHARED_VIEWS = frozenset(
     {
         "home",
-        "feed:latest",
+        "papers",  # the latest day, or a search: see paperwire.site.views
         "feed:day",
         "feed:week",
         "feed:month",
@@ -51,9 +51,9 @@ SHARED_VIEWS = frozenset(
         "feed:about_trending",
         "papers:detail",
         "papers:markdown",
-        "accounts:profile",
-        "orgs:list",
-        "orgs:detail",
+        "profiles:profile",
+        "profiles:organizations",
+        "profiles:organization",
         "collections:detail",
         "search:search",
         "api:daily_papers",

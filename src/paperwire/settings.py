@@ -136,7 +136,7 @@ ARXIV_USER_AGENT = env("PAPERWIRE_ARXIV_USER_AGENT", "Paperwire/0.1 (self-hosted
 HARVEST_SETS = envlist("PAPERWIRE_HARVEST_SETS", "")
 HARVEST_DAYS = envint("PAPERWIRE_HARVEST_DAYS", 3, minimum=1)
 # A hub speaking the Hugging Face papers API whose recent daily lists the worker mirrors
-# (paperwire.ingest.upstream): https://huggingface.co, or another Paperwire.
+# (paperwire.feed.upstream): https://huggingface.co, or another Paperwire.
 UPSTREAM_URL = env("PAPERWIRE_UPSTREAM_URL", "")
 if UPSTREAM_URL:
     UPSTREAM_URL = _http_url("PAPERWIRE_UPSTREAM_URL", "")
@@ -164,12 +164,15 @@ INSTALLED_APPS = [
     "paperwire.papers",
     "paperwire.ingest",
     "paperwire.accounts",
+    "paperwire.orgs",
     "paperwire.feed",
     "paperwire.discussion",
     "paperwire.collections",
     "paperwire.search",
     "paperwire.digests",
+    "paperwire.profiles",
     "paperwire.api",
+    "paperwire.site",
 ]
 
 MIDDLEWARE = [

@@ -5,13 +5,17 @@ from django.views.generic import RedirectView
 from paperwire.accounts import throttle
 from paperwire.accounts.views import limited
 from paperwire.ops import views as ops_views
+from paperwire.site import views as site_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="feed:latest", permanent=False), name="home"),
+    # Before the feed's own "papers": this one also answers searches (feed:latest names it).
+    path("papers", site_views.papers, name="papers"),
     path("", include("paperwire.feed.urls")),
-    path("", include("paperwire.papers.urls")),
+    path("", include("paperwire.feed.paper_urls")),
     path("", include("paperwire.accounts.urls")),
-    path("", include("paperwire.accounts.org_urls")),
+    path("", include("paperwire.orgs.urls")),
+    path("", include("paperwire.profiles.urls")),
     path("", include("paperwire.discussion.urls")),
     path("", include("paperwire.collections.urls")),
     path("", include("paperwire.search.urls")),

@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from paperwire.accounts.models import AuthorClaim, Membership
 from paperwire.collections.models import Collection, CollectionItem
 from paperwire.feed.models import Upvote
+from paperwire.orgs.models import Membership
+from paperwire.papers.models import AuthorClaim
 from tests.feed.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 

@@ -13,8 +13,7 @@ from datetime import date
 
 import pytest
 
-from paperwire.accounts.models import AuthorClaim
-from paperwire.papers.models import Author
+from paperwire.papers.models import Author, AuthorClaim
 from tests.feed.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 

@@ -7,11 +7,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from paperwire.accounts.models import AuthorClaim
 from paperwire.api import api as api_module
 from paperwire.discussion.models import Comment
 from paperwire.feed import trending
-from paperwire.papers.models import Author
+from paperwire.papers.models import Author, AuthorClaim
 from tests.feed.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 

@@ -8,11 +8,11 @@ from django.utils import timezone
 from pytest_django import Settings
 
 from paperwire.accounts.api_tokens import do_create_token
-from paperwire.accounts.models import ApiToken, AuthorClaim
+from paperwire.accounts.models import ApiToken
 from paperwire.api import api as api_module
 from paperwire.discussion.models import Comment
 from paperwire.feed.models import DailyEntry, Upvote
-from paperwire.papers.models import Paper
+from paperwire.papers.models import AuthorClaim, Paper
 from tests.feed.builders import arxiv_feed, make_paper
 from tests.personas import CsrfClient, logged_in, make_user
 from tests.replay_server import ReplayServer, Reply

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 
-from paperwire.accounts.models import Organization
+from paperwire.feed.hf_daily import import_hf_daily
 from paperwire.feed.models import DailyEntry
-from paperwire.ingest.hf_daily import import_hf_daily
+from paperwire.orgs.models import Organization
 from tests.browser.conftest import assert_no_horizontal_overflow, save_screenshot, sign_in
 from tests.personas import make_user
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from paperwire.digests.models import Delivery, DigestEdition, Subscriber
 from paperwire.digests.sending import send_due
-from paperwire.feed.management.commands import worker
+from paperwire.site.management.commands import worker
 from tests.digests.conftest import MONDAY, TUESDAY, make_subscriber, monday_papers
 from tests.smtp_sink import SmtpServer
 

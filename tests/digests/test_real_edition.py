@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from paperwire.digests.models import Delivery
-from paperwire.ingest.hf_daily import import_hf_daily
+from paperwire.feed.hf_daily import import_hf_daily
 from tests.digests.conftest import make_subscriber
 from tests.smtp_sink import SmtpServer
 

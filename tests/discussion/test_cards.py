@@ -9,7 +9,7 @@ from paperwire.discussion.services import (
     do_post_comment,
     do_set_comments_hidden,
 )
-from paperwire.papers.cards import card_papers
+from paperwire.feed.cards import card_papers
 from paperwire.papers.models import Paper
 from tests.discussion.conftest import ban
 from tests.feed.builders import make_paper

@@ -3,10 +3,10 @@
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from paperwire.accounts.models import Organization
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.records import AuthorName, PaperRecord
 from paperwire.ingest.upsert import upsert_papers
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Paper
 
 ATOM = Path(__file__).parents[1] / "ingest" / "fixtures" / "atom"

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
-from paperwire.accounts.models import Membership, Organization
 from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, Upvote
 from paperwire.feed.services import SubmissionError, check_submission, do_submit
+from paperwire.orgs.models import Membership, Organization
 from paperwire.papers.models import Paper
 from tests.feed.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
 from tests.personas import CsrfClient, logged_in, make_user

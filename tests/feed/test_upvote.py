@@ -280,7 +280,7 @@ def test_cards_link_a_members_submission_to_their_profile(
 
     html = client.get(f"/papers/date/{today().isoformat()}").content.decode()
 
-    profile = reverse("accounts:profile", args=["alice"])
+    profile = reverse("profiles:profile", args=["alice"])
     assert f'<a class="card__submitter" href="{profile}">Alice Adams</a>' in html
     assert "Submitted by akhaliq</li>" in html
 

@@ -97,7 +97,7 @@ def test_a_harvest_stopped_part_way_resumes_from_its_token(arxiv: ReplayServer) 
 
 
 def test_the_worker_runs_it_every_hour() -> None:
-    from paperwire.feed.management.commands.worker import PERIODIC_JOBS
+    from paperwire.site.management.commands.worker import PERIODIC_JOBS
 
     job = next(job for job in PERIODIC_JOBS if job.name == "harvest")
     assert job.every == 3600

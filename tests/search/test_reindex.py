@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from pytest_django import Settings
 
-from paperwire.feed.management.commands import worker
 from paperwire.search import dense
 from paperwire.search.models import PaperEmbedding
+from paperwire.site.management.commands import worker
 from tests.feed.builders import make_paper
 
 pytestmark = pytest.mark.django_db

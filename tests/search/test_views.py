@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from pytest_django import Settings
 
-from paperwire.accounts.models import Organization
+from paperwire.orgs.models import Organization
 from paperwire.pagecache import invalidate
 from paperwire.papers.models import Paper
 from paperwire.search.query import parse_query

@@ -1,4 +1,4 @@
-"""Admin for users and profiles; organizations and claims are in admin_orgs."""
+"""Admin for users and profiles (organizations are in orgs.admin, claims in papers.admin)."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -6,10 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from paperwire.accounts import (
-    admin_orgs,  # noqa: F401  (registers its admins)
-    services,
-)
+from paperwire.accounts import services
 from paperwire.accounts.models import Profile
 from paperwire.accounts.rules import NotAllowed
 

@@ -22,8 +22,6 @@ urlpatterns = [
         views.password_reset_complete,
         name="password_reset_complete",
     ),
-    path("settings", views.settings_page, name="settings"),
     path("settings/tokens", token_views.create_token, name="create_token"),
     path("settings/tokens/<id:token_id>/revoke", token_views.revoke_token, name="revoke_token"),
-    path("u/<str:username>", views.profile, name="profile"),
 ]

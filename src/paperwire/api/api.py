@@ -22,8 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from paperwire.accounts.api_tokens import token_for
-from paperwire.accounts.claims import ClaimError, do_claim_authorship
-from paperwire.accounts.models import ApiToken, Organization
+from paperwire.accounts.models import ApiToken
 from paperwire.accounts.rules import NotAllowed
 from paperwire.api import schemas, shapes
 from paperwire.discussion.models import Comment
@@ -35,7 +34,9 @@ from paperwire.feed.models import DailyEntry
 from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.inputs import parse_id
+from paperwire.orgs.models import Organization
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from paperwire.papers.claims import ClaimError, do_claim_authorship
 from paperwire.papers.models import Author, Paper
 from paperwire.search.query import MAX_QUERY_LENGTH, parse_query
 from paperwire.search.service import search_papers

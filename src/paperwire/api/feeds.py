@@ -26,14 +26,14 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
-from paperwire.accounts import orgs
-from paperwire.accounts.models import Organization
 from paperwire.feed import days, periods
 from paperwire.feed import trending as ranking
+from paperwire.feed.cards import card_papers
 from paperwire.feed.models import DailyEntry
 from paperwire.feed.periods import Period
 from paperwire.inputs import without_controls
-from paperwire.papers.cards import card_papers
+from paperwire.orgs import services as orgs
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Authorship, Category, Paper, PaperCategory
 from paperwire.search.forms import SearchForm
 from paperwire.search.query import parse_query
@@ -403,7 +403,7 @@ def member(request: HttpRequest, username: str) -> Listing:
     named = f"{user.profile.fullname or user.username} (@{user.username})"
     return Listing(
         title=f"Papers submitted by {named}",
-        link=reverse("accounts:profile", args=[user.username]),
+        link=reverse("profiles:profile", args=[user.username]),
         description=f"The papers {named} put on the feed, newest first.",
         items=_entry_items(entries),
     )

@@ -15,12 +15,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count
 
-from paperwire.accounts.models import AuthorClaim, Organization
 from paperwire.accounts.rules import display_name
 from paperwire.discussion.visibility import visible_comments
 from paperwire.feed.days import first_appearances
 from paperwire.feed.models import DailyEntry
-from paperwire.papers.models import Authorship, Paper
+from paperwire.orgs.models import Organization
+from paperwire.papers.models import AuthorClaim, Authorship, Paper
 
 Json = dict[str, Any]
 

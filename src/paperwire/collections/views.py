@@ -18,8 +18,8 @@ from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.collections import services
 from paperwire.collections.forms import CollectionForm
 from paperwire.collections.models import Collection, CollectionItem
+from paperwire.feed.cards import card_papers
 from paperwire.inputs import parse_id
-from paperwire.papers.cards import card_papers
 from paperwire.papers.models import Paper
 
 PAPERS_PER_PAGE = 20

@@ -6,11 +6,11 @@ from zoneinfo import available_timezones
 
 from django import forms
 
-from paperwire.accounts.models import Organization
 from paperwire.digests import services
 from paperwire.digests.compose import MAX_TOP_N
 from paperwire.digests.matching import MAX_SAVED_SEARCHES, BadSavedSearch, check_saved_search
 from paperwire.digests.models import Subscriber
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Category
 from paperwire.widgets import QuickSelect
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from paperwire.accounts.models import Organization
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Author, Category
 
 

@@ -22,13 +22,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from paperwire.accounts.models import Organization
 from paperwire.digests import tokens
 from paperwire.digests.compose import MAX_TOP_N
 from paperwire.digests.matching import MAX_SAVED_SEARCHES, check_saved_search
 from paperwire.digests.models import SavedSearch, Subscriber
 from paperwire.emails import absolute_url, send_email
 from paperwire.errors import InputError
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Author, Authorship, Category
 
 # A second confirmation email to one address waits this long, whoever asks.

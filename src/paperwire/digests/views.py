@@ -132,14 +132,14 @@ def subscribe_member(request: HttpRequest) -> HttpResponse:
         subscriber = services.do_subscribe_member(user, request=request)
     except services.SubscriptionError as error:
         messages.error(request, error.message)
-        return redirect("accounts:settings")
+        return redirect("profiles:settings")
     if subscriber.receiving:
         messages.success(request, f"Subscribed: the digest goes to {subscriber.email}.")
         return redirect("digests:manage", tokens.manage_token(subscriber.pk))
     messages.info(
         request, f"Follow the link we sent to {subscriber.email} to confirm your subscription."
     )
-    return redirect("accounts:settings")
+    return redirect("profiles:settings")
 
 
 @staff_member_required

@@ -70,7 +70,7 @@ _MD = _parser()
 
 def profile_path(username: str) -> str:
     try:
-        return reverse("accounts:profile", args=[username])
+        return reverse("profiles:profile", args=[username])
     except NoReverseMatch:  # the accounts pages are not wired in (tests of this app alone)
         return f"/u/{username}"
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from paperwire.feed.cards import card_papers
 from paperwire.feed.models import DailyEntry
-from paperwire.papers.cards import card_papers
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 LAST_YEAR = 9998

@@ -1,7 +1,7 @@
 from django import forms
 
-from paperwire.accounts.models import Organization
 from paperwire.discussion.services import MAX_BODY_LENGTH
+from paperwire.orgs.models import Organization
 
 # Long enough for any arXiv URL with a query string; parse_arxiv_id refuses longer text.
 MAX_ID_LENGTH = 300

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from paperwire.accounts.models import Organization
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Paper
 
 

@@ -10,8 +10,8 @@ from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 
 from paperwire.feed import days
+from paperwire.feed.cards import card_papers
 from paperwire.feed.models import DailyEntry
-from paperwire.papers.cards import card_papers
 
 _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")

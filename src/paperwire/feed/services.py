@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from paperwire.accounts.models import Membership, Organization
 from paperwire.accounts.rules import check_active_member, display_name
 from paperwire.discussion import services as discussion
 from paperwire.feed import trending
@@ -26,6 +25,7 @@ from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, Upvote
 from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
+from paperwire.orgs.models import Membership, Organization
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper
 

@@ -29,9 +29,9 @@ from django.db import transaction
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
+from paperwire.feed.cards import card_papers
 from paperwire.feed.days import visible_entries
 from paperwire.feed.models import TrendingScore
-from paperwire.papers.cards import card_papers
 
 GRAVITY = 1.5
 HOUR_OFFSET = 2

@@ -13,7 +13,6 @@ from paperwire.feed import days, periods
 from paperwire.feed import trending as ranking  # `trending` names the view
 from paperwire.feed.periods import Period
 from paperwire.pagecache import remember
-from paperwire.search import views as search_views
 
 # Long enough for a busy week on one page, short enough to stay quick on a phone.
 PER_PAGE = 50
@@ -86,8 +85,6 @@ def _render_day(request: HttpRequest, day: date | None, latest: bool = False) ->
 
 
 def latest(request: HttpRequest) -> HttpResponse:
-    if "q" in request.GET:
-        return search_views.search(request)  # /papers?q=… is the search page
     if request.GET.get("date", "").strip():
         # The "jump to a day" form submits here, so that it works without JavaScript.
         return redirect("feed:day", _parse_or_404(request.GET["date"]).isoformat())

@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from paperwire.ingest.records import PaperRecord
+from paperwire.ingest.signals import papers_stored
 from paperwire.papers.models import Author, Category
 from paperwire.papers.taxonomy import category_name
-from paperwire.search.lexical import index_papers
 
 # Columns that follow the newest version of the paper.
 CORE = (
@@ -320,8 +320,9 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
             {result.ids[a]: r for a, r in relations.items()},
             replace={result.ids[a] for a in relations if a in existing},
         )
-        # In the batch's transaction: a committed paper is always findable by its words.
-        index_papers(result.changed)
+        # In the batch's transaction: the search index is written with the papers (see
+        # ingest.signals), so a committed paper is always findable by its words.
+        papers_stored.send(upsert_papers, paper_ids=result.changed)
     return result
 
 

@@ -1,6 +1,8 @@
 import hashlib
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from paperwire.papers.arxiv_ids import abs_url, pdf_url
@@ -123,3 +125,46 @@ class PaperCategory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper_id} in {self.category_id}"
+
+
+class AuthorClaim(models.Model):
+    """A user saying "this author name on this paper is me"; staff verify it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_claims")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "accounts_authorclaim"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "paper", "author"], name="authorclaim_unique_per_user"
+            ),
+            # An author name on a paper belongs to at most one verified user.
+            models.UniqueConstraint(
+                fields=["paper", "author"],
+                condition=Q(status="verified"),
+                name="authorclaim_one_verified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.author_id} on {self.paper_id} ({self.status})"

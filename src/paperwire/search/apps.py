@@ -2,6 +2,8 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Iterable
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -13,8 +15,26 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self) -> None:
+        from paperwire.ingest import signals
+
+        signals.papers_stored.connect(_index_stored, dispatch_uid="search_index_stored")
+        signals.import_finished.connect(_catch_up, dispatch_uid="search_catch_up")
         if serving_web(sys.argv, os.environ):
             start_warm_up()
+
+
+def _index_stored(sender: object, paper_ids: Iterable[int], **kwargs: Any) -> None:
+    # In the batch's transaction: a committed paper is always findable by its words.
+    from paperwire.search.lexical import index_papers
+
+    index_papers(paper_ids)
+
+
+def _catch_up(sender: object, progress: bool = False, **kwargs: Any) -> None:
+    # Findable by their words at once, not only after the worker's next run.
+    from paperwire.search.lexical import catch_up_lexical
+
+    catch_up_lexical(progress=progress)
 
 
 def serving_web(argv: list[str], environ: "os._Environ[str] | dict[str, str]") -> bool:

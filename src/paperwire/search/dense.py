@@ -20,10 +20,9 @@ from django.utils import timezone
 
 from paperwire.papers.models import Paper
 from paperwire.search import vector_index
+from paperwire.search.minilm import DIMENSIONS, MODEL_NAME
 from paperwire.search.models import PaperEmbedding
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-DIMENSIONS = 384
 MAX_SEQ_LENGTH = 256
 TORCH_THREADS = 2
 QUERY_BATCH = 4  # texts encoded at once up to which it is a query, not a batch

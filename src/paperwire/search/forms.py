@@ -5,8 +5,8 @@ from typing import Any, cast
 
 from django import forms
 
-from paperwire.accounts.models import Organization
 from paperwire.inputs import TextField
+from paperwire.orgs.models import Organization
 from paperwire.papers.models import Category
 from paperwire.search.service import SearchFilters
 from paperwire.widgets import QuickSelect

@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
+from paperwire.feed.cards import card_papers
 from paperwire.feed.days import visible_entries
 from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.ingest.records import RecordError
 from paperwire.papers.arxiv_ids import InvalidArxivId
-from paperwire.papers.cards import card_papers
 from paperwire.papers.models import Authorship, Paper, PaperCategory
 from paperwire.search.fusion import fuse
 from paperwire.search.lexical import lexical_search, words_pending

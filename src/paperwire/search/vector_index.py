@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
-DIMENSIONS = 384
+from paperwire.search.minilm import DIMENSIONS, MODEL_NAME
+
 # HNSW graph parameters, as measured in bench/vector_index.py.
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 128
@@ -43,12 +44,6 @@ class VectorIndex(Protocol):
     def search(self, vector: np.ndarray, limit: int) -> list[tuple[int, float]]: ...
 
     def refresh(self, persist: bool = False, now: bool = False) -> None: ...
-
-
-def _model_name() -> str:
-    from paperwire.search.dense import MODEL_NAME
-
-    return MODEL_NAME
 
 
 def write_pgvector(ids: Sequence[int], vectors: np.ndarray) -> None:
@@ -79,7 +74,7 @@ class PgvectorIndex:
                 "SELECT paper_id, 1 - (embedding <=> %s::vector) FROM search_paperembedding"
                 " WHERE model = %s AND embedding IS NOT NULL"
                 " ORDER BY embedding <=> %s::vector LIMIT %s",
-                [literal, _model_name(), literal, limit],
+                [literal, MODEL_NAME, literal, limit],
             )
             return [(int(pk), float(similarity)) for pk, similarity in cursor.fetchall()]
 
@@ -144,7 +139,7 @@ class LocalIndex:
     def _catch_up(self, force_count: bool = False) -> bool:
         from paperwire.search.models import PaperEmbedding
 
-        rows = PaperEmbedding.objects.filter(model=_model_name())
+        rows = PaperEmbedding.objects.filter(model=MODEL_NAME)
         latest = rows.order_by("-embedded_at").values_list("embedded_at", flat=True).first()
         count_due = force_count or time.monotonic() - self.counted_at > COUNT_CHECK_SECONDS
         if latest == self.high and not count_due:
@@ -187,7 +182,7 @@ class LocalIndex:
         partial = path.with_name(path.name + f".{os.getpid()}.partial")
         self._save(partial)
         meta = {
-            "model": _model_name(),
+            "model": MODEL_NAME,
             "high": self.high.isoformat() if self.high else None,
             "digest": _digest(partial),
         }
@@ -203,7 +198,7 @@ class LocalIndex:
         for _ in range(2):
             try:
                 meta = json.loads(self._meta_path(path).read_text())
-                if meta.get("model") != _model_name() or not meta.get("high"):
+                if meta.get("model") != MODEL_NAME or not meta.get("high"):
                     return
                 if meta.get("digest") != _digest(path):
                     continue
@@ -316,7 +311,7 @@ def _file_for(kind: str) -> Path | None:
         return None  # an in-memory database (the tests'): nothing worth keeping
     database = hashlib.blake2b(name.encode(), digest_size=6).hexdigest()
     suffix = "hnsw" if kind == "hnsw" else "npz"
-    return Path(settings.VAR_DIR) / "search" / f"{kind}-{_model_name()}-{database}.{suffix}"
+    return Path(settings.VAR_DIR) / "search" / f"{kind}-{MODEL_NAME}-{database}.{suffix}"
 
 
 def get_vector_index() -> VectorIndex:

@@ -2,11 +2,11 @@ from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from paperwire.accounts.org_merge import merge_imported_duplicates
+from paperwire.orgs.merge import merge_imported_duplicates
 
 
 def merge(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    merge_imported_duplicates(apps)
+    merge_imported_duplicates(apps, app_label="accounts")
 
 
 class Migration(migrations.Migration):

@@ -14,7 +14,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from paperwire.papers.cards import card_papers
+from paperwire.feed.cards import card_papers
 from paperwire.papers.models import Paper
 from paperwire.search.lexical_index import text_analyzer
 from paperwire.search.query import ParsedQuery

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from paperwire.ingest.kaggle import ImportStopped, import_snapshot
 from paperwire.ingest.management.arguments import positive_int
 from paperwire.ingest.records import RecordError
-from paperwire.search.lexical import catch_up_lexical
+from paperwire.ingest.signals import import_finished
 
 
 def _papers(count: int) -> str:
@@ -69,4 +69,4 @@ class Command(BaseCommand):
             f"{stats.unchanged:,} unchanged{skipped}"
         )
         # Findable by their words at once, not only after the worker's next run.
-        catch_up_lexical(progress=not options["no_progress"])
+        import_finished.send(type(self), progress=not options["no_progress"])
