@@ -1,6 +1,7 @@
 """The README documents every setting and every command a user can run."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,23 @@ def test_every_command_is_documented(name: str) -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _layers_in_pyproject() -> list[list[str]]:
+    """The apps of the layers contract, highest layer first."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    [contract] = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    return [re.split(r"\s*[|:]\s*", layer) for layer in contract["layers"]]
+
+
+def _layers_in_readme() -> list[list[str]]:
+    """The apps of the README's table of layers, lowest first."""
+    section = README.split("### How the code is laid out")[1]
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|", section, flags=re.M)
+    return [re.findall(r"`(\w+)`", apps) for _, apps in rows]
+
+
+def test_the_readme_names_the_layers_that_make_lint_enforces() -> None:
+    assert [sorted(layer) for layer in _layers_in_readme()] == [
+        sorted(layer) for layer in reversed(_layers_in_pyproject())
+    ]

@@ -1,4 +1,4 @@
-"""paperwire worker — run the periodic jobs (trending scores, …) until stopped.
+"""paperwire worker — run the periodic jobs (the list is in paperwire.site.jobs) until stopped.
 
 Every job is idempotent: killing the worker mid-job loses nothing that the next run
 does not redo. SIGTERM or SIGINT lets the running job finish, then the worker exits 0.
@@ -6,10 +6,7 @@ does not redo. SIGTERM or SIGINT lets the running job finish, then the worker ex
 
 import logging
 import signal
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from types import FrameType
 from typing import Any
@@ -17,60 +14,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from paperwire.digests import sending
-from paperwire.feed import trending, upstream
-from paperwire.ingest import lookups, scheduled_harvest
 from paperwire.ops import heartbeat, leases
-from paperwire.orgs import logos
-from paperwire.search import dense
+from paperwire.site.jobs import PERIODIC_JOBS, STOPPING, PeriodicJob
 
 logger = logging.getLogger("paperwire.worker")
-
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    name: str
-    run: Callable[[], str]  # does the work, returns one line for the log
-    every: int  # seconds between runs unless --<name>-every says otherwise
-    help: str
-
-
-def refresh_trending() -> str:
-    written = trending.refresh_scores()
-    return f"{written} trending score{'s' if written != 1 else ''} refreshed"
-
-
-# Set when the worker is asked to stop: a long job (a digest to thousands) ends early.
-STOPPING = threading.Event()
-
-
-def send_digests() -> str:
-    reports = sending.send_due(stop=STOPPING)
-    return "; ".join(report.summary() for report in reports) or "no digest due"
-
-
-# A later feature adds its job here, in one line; it gets a --<name>-every option.
-PERIODIC_JOBS: list[PeriodicJob] = [
-    PeriodicJob("trending", refresh_trending, trending.REFRESH_SECONDS, "trending scores"),
-    PeriodicJob("index", dense.index_job, dense.INDEX_JOB_SECONDS, "embedding new papers"),
-    PeriodicJob("digests", send_digests, sending.DUE_CHECK_SECONDS, "sending due digests"),
-    PeriodicJob(
-        "arxiv", lookups.fetch_queued, lookups.QUEUE_CHECK_SECONDS, "fetching queued arXiv ids"
-    ),
-    PeriodicJob("logos", logos.fetch_logos, logos.JOB_SECONDS, "fetching organization logos"),
-    PeriodicJob(
-        "harvest",
-        scheduled_harvest.harvest_job,
-        scheduled_harvest.JOB_SECONDS,
-        "harvesting PAPERWIRE_HARVEST_SETS from arXiv (each once a day)",
-    ),
-    PeriodicJob(
-        "upstream",
-        upstream.mirror_job,
-        upstream.JOB_SECONDS,
-        "mirroring the daily lists of PAPERWIRE_UPSTREAM_URL",
-    ),
-]
 
 
 def _seconds(text: str) -> int:
