@@ -33,9 +33,9 @@ from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
     RecordError,
-    as_utc,
     clean_abstract,
     clean_line,
+    utc_timestamp,
 )
 from paperwire.ingest.upsert import upsert_papers
 from paperwire.orgs.merge import fullname_key
@@ -336,14 +336,11 @@ def _count(obj: dict[str, Any], key: str) -> int | None:
 
 
 def _timestamp(obj: dict[str, Any], key: str) -> datetime | None:
-    text = _text(obj, key).strip()
-    if not text:
-        return None
+    text = _text(obj, key)
     try:
-        value = datetime.fromisoformat(text)
+        return utc_timestamp(text)
     except ValueError:
-        raise RecordError(f"{key} {text!r:.80} is not an ISO 8601 timestamp") from None
-    return as_utc(value)
+        raise RecordError(f"{key} {text.strip()!r:.80} is not an ISO 8601 timestamp") from None
 
 
 def _link(obj: dict[str, Any], key: str) -> str:

@@ -24,9 +24,9 @@ from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
     RecordError,
-    as_utc,
     clean_abstract,
     clean_line,
+    utc_timestamp,
 )
 from paperwire.ingest.upsert import UpsertResult, upsert_papers
 from paperwire.ingest.xml import MalformedXml, XmlDeclaresDtd, parse_untrusted_xml
@@ -149,13 +149,10 @@ def _categories(entry: Any) -> list[str]:
 
 def _date(entry: Any, name: str, arxiv_id: str) -> datetime | None:
     text = clean_line(entry.findtext(f"{ATOM}{name}"))
-    if not text:
-        return None
     try:
-        value = datetime.fromisoformat(text)
+        return utc_timestamp(text)
     except ValueError:
         raise ArxivFeedError(f"{arxiv_id}: <{name}> {text!r} is not a date") from None
-    return as_utc(value)
 
 
 def _doi_link(entry: Any) -> str:

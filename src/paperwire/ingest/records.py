@@ -48,6 +48,13 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc_timestamp(text: str) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime; None for blank text, ValueError for
+    text that is not one (each source words its own error)."""
+    text = text.strip()
+    return as_utc(datetime.fromisoformat(text)) if text else None
+
+
 def clean_line(text: str | None) -> str:
     """Collapse all whitespace (titles, names, one-line fields); drop control characters."""
     # str.split() splits on exactly the characters \s matches, and is several times faster.
