@@ -20,14 +20,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def rate_limited(
-    request: HttpRequest,
-    exception: Exception,
-    *,
-    message: str = "",
-    retry_after: int = 60,
-    offer_reset: bool = False,
+    request: HttpRequest, *, message: str = "", retry_after: int = 60, offer_reset: bool = False
 ) -> HttpResponse:
-    # django-ratelimit calls this when a write comes too often from one client.
+    # The "slow down" page: a write came too often from one client (paperwire.ratelimits),
+    # or too many wrong passwords (the log-in throttle).
     context = {"message": message, "offer_reset": offer_reset}
     response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(retry_after)

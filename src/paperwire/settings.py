@@ -189,8 +189,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Turns a rate-limited request into the 429 page (RATELIMIT_VIEW) instead of a 403.
-    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "paperwire.urls"
@@ -283,7 +281,6 @@ CACHES = {"default": _cache(env("PAPERWIRE_CACHE_URL", ""))}
 PAGE_CACHE = envbool("PAPERWIRE_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = envint("PAPERWIRE_PAGE_CACHE_SECONDS", 300, minimum=1)
 RATELIMIT_ENABLE = envbool("PAPERWIRE_RATELIMIT", True)
-RATELIMIT_VIEW = "paperwire.error_pages.rate_limited"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 SESSION_COOKIE_HTTPONLY = True

@@ -3,8 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from paperwire.accounts import throttle
-from paperwire.accounts.views import limited
 from paperwire.ops import views as ops_views
+from paperwire.ratelimits import limited
 from paperwire.site import views as site_views
 
 urlpatterns = [

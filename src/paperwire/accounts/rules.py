@@ -3,17 +3,13 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from paperwire.accounts.models import Profile
+from paperwire.errors import NotAllowed
+
+# Whoever sends a request: a member, or a visitor who is not logged in.
+AnyUser = AbstractBaseUser | AnonymousUser
 
 
-class NotAllowed(Exception):
-    """The user may not do this; the message says why in words a reader understands."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else "You are not allowed to do that."
-
-
-def check_active_member(user: AbstractBaseUser | AnonymousUser) -> None:
+def check_active_member(user: AnyUser) -> None:
     """A signed-in, not banned user whose email address is verified."""
     if not user.is_authenticated:
         raise NotAllowed("Log in to do that.")

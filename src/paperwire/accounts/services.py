@@ -1,13 +1,13 @@
 """Accounts: signing up, verifying an email address, logging in, settings, banning.
 
 `check_*` validates and authorizes, raising AccountError (bad input, with the form field
-it belongs to) or NotAllowed; `do_*` changes state. Views, the admin and later the API
-and CLI call these same functions.
+it belongs to) or NotAllowed; `do_*` changes state. Views, forms and the admin call these
+same functions.
 """
 
 import re
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,11 +18,9 @@ from django.utils import timezone
 
 from paperwire.accounts import tokens
 from paperwire.accounts.models import Profile
-from paperwire.accounts.rules import NotAllowed
+from paperwire.accounts.rules import AnyUser, NotAllowed
 from paperwire.emails import absolute_url, send_email
 from paperwire.errors import InputError
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 USERNAME_MAX_LENGTH = 40
 # Names that would read as the site speaking, or clash with a page's address.

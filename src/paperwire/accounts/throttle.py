@@ -87,16 +87,14 @@ def _refused(request: HttpRequest, account: str) -> HttpResponseBase | None:
     """The 429 page when this attempt is refused before its password is checked."""
     if failures(_address(request)) >= FAILURES_PER_ADDRESS:
         reason = "Too many wrong passwords from your network. Try again in an hour."
-        return rate_limited(request, Exception(reason), message=reason, retry_after=WINDOW)
+        return rate_limited(request, message=reason, retry_after=WINDOW)
     known = account.startswith("user:") and account[5:] in _known_browsers(request)
     if failures(account) >= FAILURES_PER_ACCOUNT and not known:
         reason = (
             "Too many wrong passwords for this account. Try again in an hour, "
             "or reset your password to log in now."
         )
-        return rate_limited(
-            request, Exception(reason), message=reason, retry_after=WINDOW, offer_reset=True
-        )
+        return rate_limited(request, message=reason, retry_after=WINDOW, offer_reset=True)
     return None
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from paperwire.accounts import api_tokens
-from paperwire.accounts.views import limited
+from paperwire.ratelimits import limited
 
 
 @login_required

@@ -9,21 +9,19 @@ from dataclasses import dataclass
 
 from django.core import signing
 
+from paperwire.errors import InputError
+
 SALT = "paperwire.accounts.verify-email"
 MAX_AGE = 3 * 24 * 60 * 60  # three days, in seconds
 
 
-class BadToken(Exception):
+class BadToken(InputError):
     """A link that cannot verify anything; the message says why, for the page."""
 
     def __init__(self, message: str, *, user_id: int | None = None) -> None:
         super().__init__(message)
         # Known when the signature is genuine but too old: the page can offer a new link.
         self.user_id = user_id
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

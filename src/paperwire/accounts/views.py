@@ -1,7 +1,5 @@
 """Account pages: sign-up, verification, log-in and out, password reset, profile, settings."""
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -9,12 +7,11 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
 from paperwire.accounts import services, throttle, tokens
 from paperwire.accounts.forms import (
@@ -23,45 +20,13 @@ from paperwire.accounts.forms import (
     SetPasswordForm,
     SignUpForm,
 )
-from paperwire.accounts.rules import NotAllowed
-from paperwire.error_pages import rate_limited
+from paperwire.errors import Refusal
+from paperwire.ratelimits import limited
 
-View = Callable[..., HttpResponseBase]
-RateKey = str | Callable[[str, HttpRequest], str]
 PAPERS_PER_PAGE = 20
 # papers/_card.html reads the submitter from a feed entry, and its filters need the fields
 # to exist; upvoted and authored papers are listed without one.
 NO_ENTRY = {"submitter_fullname": "", "submitter_name": "", "submitted_by_id": None}
-
-
-def limited(*limits: tuple[RateKey, str]) -> Callable[[View], View]:
-    """Rate limits on POST, each (key, rate); over any of them, the 429 page.
-
-    The view answers 429 itself rather than relying on a middleware to turn
-    django-ratelimit's exception into that page. Every limit counts every POST.
-    """
-
-    def decorator(view: View) -> View:
-        # One counter per view; a class-based view is named by its class.
-        named = getattr(view, "view_class", view)
-        group = f"{named.__module__}.{named.__qualname__}"
-
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if request.method == "POST":
-                over = [
-                    is_ratelimited(
-                        request, group=f"{group}:{n}", key=key, rate=rate, increment=True
-                    )
-                    for n, (key, rate) in enumerate(limits)
-                ]
-                if any(over):
-                    return rate_limited(request, Exception("rate limited"))
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _next_page(request: HttpRequest, default: str) -> str:
@@ -122,7 +87,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('accounts:login')}?next={reverse('profiles:settings')}")
     try:
         services.do_resend_verification(user, request=request)
-    except (NotAllowed, services.AccountError) as e:
+    except Refusal as e:
         messages.error(request, e.message)
     else:
         messages.success(request, f"We sent a new link to {user.email}. It works for 3 days.")

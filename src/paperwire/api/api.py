@@ -16,18 +16,17 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpRequest, HttpResponse
-from django_ratelimit.core import is_ratelimited
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from paperwire.accounts.api_tokens import token_for
 from paperwire.accounts.models import ApiToken
-from paperwire.accounts.rules import NotAllowed
 from paperwire.api import schemas, shapes
 from paperwire.discussion.models import Comment
-from paperwire.discussion.services import CommentError, do_post_comment
+from paperwire.discussion.services import do_post_comment
 from paperwire.emails import absolute_url
+from paperwire.errors import NotAllowed, Refusal
 from paperwire.feed import periods, services
 from paperwire.feed.days import BadDay, parse_day, visible_entries
 from paperwire.feed.models import DailyEntry
@@ -36,8 +35,9 @@ from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.inputs import parse_id
 from paperwire.orgs.models import Organization
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
-from paperwire.papers.claims import ClaimError, do_claim_authorship
+from paperwire.papers.claims import do_claim_authorship
 from paperwire.papers.models import Author, Paper
+from paperwire.ratelimits import over_limit
 from paperwire.search.query import MAX_QUERY_LENGTH, parse_query
 from paperwire.search.service import search_papers
 
@@ -115,6 +115,12 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return response
 
 
+@api.exception_handler(Refusal)
+def refused(request: HttpRequest, exc: Refusal) -> HttpResponse:
+    """A check_* refusal: 403 for who you are, 400 for what you sent."""
+    return _error(request, exc.message, 403 if isinstance(exc, NotAllowed) else 400)
+
+
 @api.exception_handler(RateLimited)
 def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = _error(request, "Too many requests: wait a minute and try again.", 429)
@@ -144,23 +150,14 @@ class BearerToken(HttpBearer):
 WRITE = BearerToken(write=True)
 
 
-def _limit(request: HttpRequest, group: str, key: str, rate: str) -> None:
-    if is_ratelimited(request, group=f"api.{group}", key=key, rate=rate, increment=True):
+def _reading(request: HttpRequest) -> None:
+    if over_limit(request, "api.read", ("ip", READ_RATE)):
         raise RateLimited
 
 
-def _reading(request: HttpRequest) -> None:
-    _limit(request, "read", "ip", READ_RATE)
-
-
 def _writing(request: HttpRequest) -> None:
-    _limit(request, "write", "user", WRITE_RATE)
-
-
-def _refused(error: Exception) -> HttpError:
-    """A check_* refusal as the API answers it: 403 for who you are, 400 for what you sent."""
-    message = getattr(error, "message", None) or str(error)
-    return HttpError(403 if isinstance(error, NotAllowed) else 400, message)
+    if over_limit(request, "api.write", ("user", WRITE_RATE)):
+        raise RateLimited
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -350,12 +347,9 @@ def submit(request: HttpRequest, body: schemas.SubmitIn) -> Status[shapes.Json]:
     """The page's rules apply: a verified member, a daily limit, a recent paper not on the
     feed yet. A paper not here yet is fetched from arXiv first."""
     _writing(request)
-    try:
-        entry = services.do_submit(
-            request.user, body.paper_id, body.comment, _organization(body.organization)
-        )
-    except (services.SubmissionError, NotAllowed) as error:
-        raise _refused(error) from None
+    entry = services.do_submit(
+        request.user, body.paper_id, body.comment, _organization(body.organization)
+    )
     entry = DailyEntry.objects.select_related("paper", "organization", "submitted_by__profile").get(
         pk=entry.pk
     )
@@ -389,10 +383,7 @@ def index(request: HttpRequest, body: schemas.IndexIn) -> shapes.Json:
 def _vote(request: HttpRequest, arxiv_id: str, wanted: bool) -> schemas.UpvoteOut:
     _writing(request)
     paper = _paper(arxiv_id)
-    try:
-        voted, count = services.do_set_upvote(request.user, paper, wanted)
-    except NotAllowed as error:
-        raise _refused(error) from None
+    voted, count = services.do_set_upvote(request.user, paper, wanted)
     return schemas.UpvoteOut(upvoted=voted, upvotes=count)
 
 
@@ -435,10 +426,7 @@ def comment(
         parent = Comment.objects.filter(pk=body.parentCommentId, paper=paper).first()
         if parent is None:
             raise HttpError(404, "That comment is not in this paper's discussion.")
-    try:
-        made = do_post_comment(request.user, paper, body.comment, parent)
-    except (CommentError, NotAllowed) as error:
-        raise _refused(error) from None
+    made = do_post_comment(request.user, paper, body.comment, parent)
     return Status(
         201,
         schemas.CommentOut(
@@ -466,10 +454,7 @@ def claim(request: HttpRequest, arxiv_id: str, body: schemas.ClaimIn) -> Status[
     author = Author.objects.filter(pk=Author.id_for(name)).first()
     if author is None or not paper.authorships.filter(author=author).exists():
         raise HttpError(400, f"{name or 'That name'} is not an author of {paper.arxiv_id}.")
-    try:
-        made = do_claim_authorship(request.user, paper, author)
-    except (ClaimError, NotAllowed) as error:
-        raise _refused(error) from None
+    made = do_claim_authorship(request.user, paper, author)
     return Status(
         201, schemas.ClaimOut(paper=paper.arxiv_id, author=author.name, status=made.status)
     )

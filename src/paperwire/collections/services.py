@@ -5,29 +5,24 @@ check_* functions validate and authorize; do_* functions change the database.
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils.text import slugify
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import AnyUser, NotAllowed, check_active_member
 from paperwire.collections.models import Collection, CollectionItem
+from paperwire.errors import InputError
 from paperwire.inputs import controls_message, has_controls
 from paperwire.papers.models import Paper
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # Generous for real use, a ceiling for scripts filling the database.
 MAX_COLLECTIONS_PER_USER = 200
 MAX_PAPERS_PER_COLLECTION = 2000
 
 
-class CollectionError(ValueError):
+class CollectionError(InputError):
     """Input a collection action cannot accept; the message is shown to the user."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.collections import services
 from paperwire.collections.forms import CollectionForm
 from paperwire.collections.models import Collection, CollectionItem
+from paperwire.errors import Refusal
 from paperwire.feed.cards import card_papers
 from paperwire.inputs import parse_id
 from paperwire.papers.models import Paper
+from paperwire.ratelimits import limited
 
 PAPERS_PER_PAGE = 20
 COLLECTIONS_PER_PAGE = 30
@@ -81,7 +82,7 @@ def detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user_or_ip", rate="20/h", method="POST")
+@limited(("user_or_ip", "20/h"))
 def create(request: HttpRequest) -> HttpResponse:
     not_allowed = ""
     try:
@@ -92,7 +93,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             collection = services.do_create_collection(request.user, form.fields_entered())
-        except (NotAllowed, services.CollectionError) as e:
+        except Refusal as e:
             form.add_error(None, e.message)
         else:
             messages.success(request, f"Your collection “{collection.name}” is ready.")
@@ -101,7 +102,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user_or_ip", rate=WRITE_RATE, method="POST")
+@limited(("user_or_ip", WRITE_RATE))
 def edit(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     collection = _own(request, username, slug)
     initial = {
@@ -113,7 +114,7 @@ def edit(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.do_update_collection(request.user, collection, form.fields_entered())
-        except (NotAllowed, services.CollectionError) as e:
+        except Refusal as e:
             form.add_error(None, e.message)
         else:
             messages.success(request, "Your changes are saved.")
@@ -122,7 +123,7 @@ def edit(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user_or_ip", rate=WRITE_RATE, method="POST")
+@limited(("user_or_ip", WRITE_RATE))
 def delete(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     collection = _own(request, username, slug)
     if request.method == "POST":
@@ -142,7 +143,7 @@ def _paper_from_form(request: HttpRequest) -> Paper:
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate=WRITE_RATE, method="POST")
+@limited(("user_or_ip", WRITE_RATE))
 def remove_paper(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     collection = _own(request, username, slug)
     paper = _paper_from_form(request)
@@ -157,13 +158,13 @@ def remove_paper(request: HttpRequest, username: str, slug: str) -> HttpResponse
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate=WRITE_RATE, method="POST")
+@limited(("user_or_ip", WRITE_RATE))
 def set_note(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     collection = _own(request, username, slug)
     paper = _paper_from_form(request)
     try:
         services.do_set_note(request.user, collection, paper, request.POST.get("note", ""))
-    except (NotAllowed, services.CollectionError) as e:
+    except Refusal as e:
         messages.error(request, e.message)
     else:
         messages.success(request, "The note is saved.")
@@ -172,7 +173,7 @@ def set_note(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate=WRITE_RATE, method="POST")
+@limited(("user_or_ip", WRITE_RATE))
 def toggle(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     collection_id = parse_id(request.POST.get("collection", ""))
@@ -186,7 +187,7 @@ def toggle(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return _next_or(request, paper.get_absolute_url())
     try:
         now_in = services.do_toggle_paper(request.user, collection, paper)
-    except (NotAllowed, services.CollectionError) as e:
+    except Refusal as e:
         messages.error(request, e.message)
     else:
         done = "Saved to" if now_in else "Removed from"
@@ -196,7 +197,7 @@ def toggle(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate="20/h", method="POST")
+@limited(("user_or_ip", "20/h"))
 def save_to_new(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     fields = services.CollectionFields(
@@ -206,7 +207,7 @@ def save_to_new(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         with transaction.atomic():
             collection = services.do_create_collection(request.user, fields)
             services.do_add_paper(request.user, collection, paper)
-    except (NotAllowed, services.CollectionError) as e:
+    except Refusal as e:
         messages.error(request, e.message)
     else:
         messages.success(request, f"Saved to your new collection {collection.name}.")

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from paperwire.errors import InputError
 from paperwire.search.lexical import STOP_WORDS
 from paperwire.search.lexical_index import text_analyzer
 from paperwire.search.query import ParsedQuery, Term, parse_query
@@ -18,7 +19,7 @@ from paperwire.search.query import ParsedQuery, Term, parse_query
 MAX_SAVED_SEARCHES = 10
 
 
-class BadSavedSearch(ValueError):
+class BadSavedSearch(InputError):
     """A saved search that could never keep a paper; the message says why."""
 
 

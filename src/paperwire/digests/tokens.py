@@ -8,15 +8,15 @@ received it.
 
 from django.core import signing
 
+from paperwire.errors import InputError
+
 CONFIRM_SALT = "paperwire.digests.confirm"
 MANAGE_SALT = "paperwire.digests.manage"
 CONFIRM_DAYS = 7
 
 
-class BadLink(Exception):
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
+class BadLink(InputError):
+    """A link that cannot be followed; the message says why, for the page."""
 
 
 _CUT = "This link is not valid: it may have been cut short when copied."

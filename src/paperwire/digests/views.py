@@ -12,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from paperwire.accounts.views import limited
 from paperwire.digests import compose, schedule, services, tokens
 from paperwire.digests.forms import ManageForm, SubscribeForm
 from paperwire.digests.models import Subscriber
 from paperwire.digests.render import DigestRenderer
 from paperwire.feed.days import today
+from paperwire.ratelimits import limited
 
 
 def _bad_link(request: HttpRequest, error: tokens.BadLink) -> HttpResponse:

@@ -11,19 +11,18 @@ comment it answers, so a conversation under one comment stays in one place.
 from datetime import timedelta
 from typing import NamedTuple, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import AnyUser, NotAllowed, check_active_member
 from paperwire.discussion.models import Comment
 from paperwire.discussion.rendering import render_comment
 from paperwire.discussion.visibility import is_visible, visible_comments
+from paperwire.errors import InputError
 from paperwire.inputs import controls_message, has_controls
 from paperwire.papers.models import Paper
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 MAX_BODY_LENGTH = 10_000
 # The same words posted twice this quickly are one comment sent twice (a double
@@ -31,12 +30,8 @@ MAX_BODY_LENGTH = 10_000
 DUPLICATE_WINDOW = timedelta(minutes=2)
 
 
-class CommentError(ValueError):
+class CommentError(InputError):
     """Input a comment cannot be made of; the message is shown to the user."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 class Draft(NamedTuple):

@@ -5,50 +5,24 @@ on that page. A refused write changes nothing and shows the form again on a page
 of its own, with the reason and the text kept, so nothing typed is lost.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django_ratelimit.core import is_ratelimited
 
 from paperwire.accounts.rules import NotAllowed, display_name
 from paperwire.discussion import services
 from paperwire.discussion.forms import CommentForm
 from paperwire.discussion.models import Comment
 from paperwire.discussion.visibility import is_visible
-from paperwire.error_pages import rate_limited
+from paperwire.errors import Refusal
 from paperwire.papers.models import Paper
+from paperwire.ratelimits import limited
 
-View = Callable[..., HttpResponse]
-
-# Enough for a lively conversation, too few for a script flooding a page.
+# Enough for a lively conversation, too few for a script flooding a page. Posting a
+# comment and replying share one count per member, as do editing and deleting.
 POST_RATE = "10/m"
 CHANGE_RATE = "30/m"
-
-
-def throttled(group: str, rate: str) -> Callable[[View], View]:
-    """Counts each POST per member; over the rate, the 429 page and nothing changes.
-
-    The view answers 429 itself: django-ratelimit's own decorator raises an exception
-    that only a middleware (not installed) would turn into that page.
-    """
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method == "POST" and is_ratelimited(
-                request, group=group, key="user_or_ip", rate=rate, increment=True
-            ):
-                return rate_limited(request, Exception("rate limited"))
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _at(comment: Comment) -> HttpResponseRedirect:
@@ -118,7 +92,7 @@ def _post(request: HttpRequest, paper: Paper, parent: Comment | None) -> HttpRes
 
 
 @login_required
-@throttled("discussion.post", POST_RATE)
+@limited(("user_or_ip", POST_RATE), group="discussion.post")
 def post_comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     if request.method != "POST":
@@ -127,7 +101,7 @@ def post_comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @login_required
-@throttled("discussion.post", POST_RATE)
+@limited(("user_or_ip", POST_RATE), group="discussion.post")
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(Comment.objects.select_related("paper", "author__profile"), pk=pk)
     if request.method != "POST":
@@ -136,7 +110,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@throttled("discussion.change", CHANGE_RATE)
+@limited(("user_or_ip", CHANGE_RATE), group="discussion.change")
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("paper", "author__profile"), pk=pk)
     paper = comment.paper
@@ -144,7 +118,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         # The edit form on a page of its own: where the paper page's inline form is awkward.
         try:
             services.check_edit_comment(request.user, comment, comment.body)
-        except (NotAllowed, services.CommentError) as e:
+        except Refusal as e:
             messages.error(request, e.message)
             return _to_discussion(paper)
         return _compose(request, "edit", paper, comment=comment, body=comment.body)
@@ -165,13 +139,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@throttled("discussion.change", CHANGE_RATE)
+@limited(("user_or_ip", CHANGE_RATE), group="discussion.change")
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("paper", "author__profile"), pk=pk)
     paper = comment.paper
     try:
         services.check_delete_comment(request.user, comment)
-    except (NotAllowed, services.CommentError) as e:
+    except Refusal as e:
         if request.method != "POST":
             messages.error(request, e.message)
             return _to_discussion(paper)

@@ -8,14 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from paperwire.accounts.rules import NotAllowed, check_active_member
-from paperwire.error_pages import rate_limited
 from paperwire.feed import services
 from paperwire.feed.forms import SubmitForm
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper
+from paperwire.ratelimits import limited, wants_json
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -28,32 +27,9 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _too_often(request: HttpRequest) -> HttpResponse | None:
-    """The 429 answer when the ratelimit decorator (block=False) marked the request.
-
-    The view answers itself rather than leaving django-ratelimit's exception to a
-    middleware, so that a script gets JSON and a reader gets the 429 page.
-    """
-    if not getattr(request, "limited", False):
-        return None
-    if _wants_json(request):
-        response = JsonResponse(
-            {"error": "That was a lot at once. Please wait a minute and try again."}, status=429
-        )
-        response["Retry-After"] = "60"
-        return response
-    return rate_limited(request, Exception("rate limited"))
-
-
 @login_required
-@ratelimit(key="user_or_ip", rate="20/h", method="POST", block=False)
+@limited(("user_or_ip", "20/h"))
 def submit(request: HttpRequest) -> HttpResponse:
-    if refused := _too_often(request):
-        return refused
     not_allowed = ""
     try:
         check_active_member(request.user)
@@ -94,34 +70,32 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@ratelimit(key="user_or_ip", rate="60/m", method="POST", block=False)
+@limited(("user_or_ip", "60/m"))
 def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    if refused := _too_often(request):
-        return refused
     try:
         paper = Paper.objects.get(arxiv_id=parse_arxiv_id(arxiv_id).id)
     except (InvalidArxivId, Paper.DoesNotExist):
         raise Http404(f"The paper {arxiv_id} is not on this site.") from None
     back = _safe_next(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": "Log in to upvote papers."}, status=401)
         return redirect_to_login(back)
     wanted = {"on": True, "off": False}.get(request.POST.get("vote", ""))
     if wanted is None:
         # A page from before votes said which way they go; it cannot know the state now.
         message = "Your vote was not saved: reload the page and press the button again."
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": message}, status=400)
         messages.error(request, message)
         return redirect(back)
     try:
         voted, count = services.do_set_upvote(request.user, paper, wanted)
     except NotAllowed as e:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": e.message}, status=403)
         messages.error(request, e.message)
         return redirect(back)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"voted": voted, "upvotes": count})
     return redirect(back)

@@ -1,8 +1,8 @@
 """Putting papers on the feed and voting for them.
 
 check_* functions validate and authorize and raise NotAllowed (who) or
-SubmissionError (what); do_* functions change the database. The views call them
-now; the JSON API and the CLI will call the same ones.
+SubmissionError (what); do_* functions change the database. The views, the admin
+and the JSON API call the same ones.
 """
 
 import re
@@ -11,15 +11,16 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from paperwire.accounts.rules import check_active_member, display_name
+from paperwire.accounts.rules import AnyUser, check_active_member, display_name
 from paperwire.discussion import services as discussion
+from paperwire.errors import InputError
 from paperwire.feed import trending
 from paperwire.feed.days import today
 from paperwire.feed.models import DailyEntry, Upvote
@@ -29,8 +30,6 @@ from paperwire.orgs.models import Membership, Organization
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper
 
-AnyUser = AbstractBaseUser | AnonymousUser
-
 # arXiv marks a withdrawal only in the comment of the last version; sources that know
 # better (the Hugging Face import) set Paper.withdrawn_at.
 _WITHDRAWN_COMMENT = re.compile(
@@ -38,7 +37,7 @@ _WITHDRAWN_COMMENT = re.compile(
 )
 
 
-class SubmissionError(ValueError):
+class SubmissionError(InputError):
     """A submission the rules refuse; the message is shown to the user as it is.
 
     `field` names the form field at fault (None: the submission as a whole) and
@@ -48,13 +47,8 @@ class SubmissionError(ValueError):
     def __init__(
         self, message: str, *, field: str | None = None, link: tuple[str, str] | None = None
     ) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
         self.link = link
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

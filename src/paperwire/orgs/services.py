@@ -7,17 +7,16 @@ do_* functions change the database. Views, the API and the CLI call the same one
 import re
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import AnyUser, NotAllowed, check_active_member
+from paperwire.errors import InputError
 from paperwire.inputs import controls_message, has_controls
 from paperwire.orgs.models import Membership, Organization, OrganizationAlias
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # Letters, digits, "-" and "_", starting and ending with a letter or digit: the shape of
 # the Hugging Face organization names that imports bring in, so both live side by side.
@@ -33,12 +32,8 @@ RESERVED_NAMES = frozenset(
 MAX_PENDING_PER_USER = 3
 
 
-class OrgError(ValueError):
+class OrgError(InputError):
     """Input an organization action cannot accept; the message is shown to the user."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

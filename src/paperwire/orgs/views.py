@@ -6,11 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
-from django_ratelimit.decorators import ratelimit
 
 from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.errors import Refusal
 from paperwire.orgs import services as orgs
 from paperwire.orgs.models import Organization, OrganizationLogo
+from paperwire.ratelimits import limited
 
 
 class OrganizationForm(forms.Form):
@@ -62,7 +63,7 @@ def logo(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
-@ratelimit(key="user_or_ip", rate="10/h", method="POST")
+@limited(("user_or_ip", "10/h"))
 def create(request: HttpRequest) -> HttpResponse:
     not_allowed = ""
     try:
@@ -75,7 +76,7 @@ def create(request: HttpRequest) -> HttpResponse:
             org = orgs.do_create_organization(
                 request.user, orgs.NewOrganization(**form.cleaned_data)
             )
-        except (NotAllowed, orgs.OrgError) as e:
+        except Refusal as e:
             form.add_error(None, e.message)
         else:
             messages.success(
@@ -92,34 +93,32 @@ def _after_change(request: HttpRequest, org: Organization, done: str) -> HttpRes
     return redirect(org.get_absolute_url() + "#members")
 
 
-def _refused(
-    request: HttpRequest, org: Organization, e: NotAllowed | orgs.OrgError
-) -> HttpResponse:
+def _refused(request: HttpRequest, org: Organization, e: Refusal) -> HttpResponse:
     messages.error(request, e.message)
     return redirect(org.get_absolute_url() + "#members")
 
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate="60/h", method="POST")
+@limited(("user_or_ip", "60/h"))
 def add_member(request: HttpRequest, name: str) -> HttpResponse:
     org = _organization(request, name)
     try:
         membership = orgs.do_add_member(request.user, org, request.POST.get("username", ""))
-    except (NotAllowed, orgs.OrgError) as e:
+    except Refusal as e:
         return _refused(request, org, e)
     return _after_change(request, org, f"{membership.user.get_username()} is now a member.")
 
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate="60/h", method="POST")
+@limited(("user_or_ip", "60/h"))
 def remove_member(request: HttpRequest, name: str, username: str) -> HttpResponse:
     org = _organization(request, name)
     leaving = username.lower() == request.user.get_username().lower()
     try:
         orgs.do_remove_member(request.user, org, username)
-    except (NotAllowed, orgs.OrgError) as e:
+    except Refusal as e:
         return _refused(request, org, e)
     if leaving:
         messages.success(request, f"You left {org}.")
@@ -130,13 +129,13 @@ def remove_member(request: HttpRequest, name: str, username: str) -> HttpRespons
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate="60/h", method="POST")
+@limited(("user_or_ip", "60/h"))
 def set_role(request: HttpRequest, name: str, username: str) -> HttpResponse:
     org = _organization(request, name)
     role = request.POST.get("role", "")
     try:
         membership = orgs.do_set_role(request.user, org, username, role)
-    except (NotAllowed, orgs.OrgError) as e:
+    except Refusal as e:
         return _refused(request, org, e)
     return _after_change(
         request,

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from paperwire.accounts.rules import NotAllowed
+from paperwire.errors import Refusal
 from paperwire.papers import claims
 from paperwire.papers.models import Author, AuthorClaim, Category, Paper
 
@@ -56,7 +56,7 @@ class AuthorClaimAdmin(admin.ModelAdmin):
         for claim in queryset.select_related("author", "paper", "user"):
             try:
                 claims.do_verify_claim(request.user, claim)
-            except (claims.ClaimError, NotAllowed) as e:
+            except Refusal as e:
                 self.message_user(request, e.message, level=messages.ERROR)
             else:
                 done += 1

@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
-from paperwire.accounts.rules import NotAllowed
+from paperwire.errors import Refusal
 from paperwire.inputs import parse_id
 from paperwire.papers import claims
 from paperwire.papers.models import Author, AuthorClaim, Paper
+from paperwire.ratelimits import limited
 
 
 def _back_to(paper: Paper) -> HttpResponse:
@@ -19,7 +19,7 @@ def _back_to(paper: Paper) -> HttpResponse:
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate="20/h", method="POST")
+@limited(("user_or_ip", "20/h"))
 def claim_author(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     author_id = parse_id(request.POST.get("author", ""))
@@ -29,7 +29,7 @@ def claim_author(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return _back_to(paper)
     try:
         claims.do_claim_authorship(request.user, paper, author)
-    except (NotAllowed, claims.ClaimError) as e:
+    except Refusal as e:
         messages.error(request, e.message)
     else:
         messages.success(
@@ -40,14 +40,14 @@ def claim_author(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
-@ratelimit(key="user_or_ip", rate="30/h", method="POST")
+@limited(("user_or_ip", "30/h"))
 def withdraw_claim(request: HttpRequest, arxiv_id: str, claim_id: int) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     # Someone else's claim is "not found": its existence is not anyone else's business.
     claim = get_object_or_404(AuthorClaim, pk=claim_id, paper=paper, user_id=request.user.pk)
     try:
         claims.do_withdraw_claim(request.user, claim)
-    except (NotAllowed, claims.ClaimError) as e:
+    except Refusal as e:
         messages.error(request, e.message)
     else:
         messages.success(request, "Your claim was withdrawn.")

@@ -4,24 +4,20 @@ A verified claim links the author name on the paper page to the member's profile
 the paper among the papers they authored.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import AnyUser, NotAllowed, check_active_member
+from paperwire.errors import InputError
 from paperwire.papers.models import Author, AuthorClaim, Paper
 
-AnyUser = AbstractBaseUser | AnonymousUser
 Status = AuthorClaim.Status
 
 
-class ClaimError(ValueError):
+class ClaimError(InputError):
     """A claim that cannot be made or reviewed; the message is shown to the user."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
 
 
 def _verified_elsewhere(paper: Paper, author: Author, user_id: int) -> bool:

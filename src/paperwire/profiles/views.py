@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from paperwire.accounts import services
 from paperwire.accounts.api_tokens import active_tokens
 from paperwire.accounts.forms import EmailChangeForm, PasswordChangeForm, ProfileForm
-from paperwire.accounts.views import limited
 from paperwire.collections.services import AnyUser, collections_of
 from paperwire.digests import services as digest_services
 from paperwire.digests.tokens import manage_token
@@ -27,6 +26,7 @@ from paperwire.feed.models import Upvote
 from paperwire.orgs import services as orgs
 from paperwire.orgs.models import Membership, Organization
 from paperwire.papers.claims import authored_papers
+from paperwire.ratelimits import limited
 
 ORGS_PER_PAGE = 48
 PAPERS_PER_PAGE = 20
