@@ -1,5 +1,5 @@
 """The paper the people of the discussion tests talk about: Alice and Bob (verified
-members), Nora (email not verified yet), Sam (staff) and Mallory (banned), from
+members), Nora (email not verified yet), Sam (staff) and Mallory (whom tests ban), from
 tests/conftest.py."""
 
 import pytest
