@@ -6,7 +6,11 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from django.contrib.auth.models import User
+    from pytest_django import Settings
+
     from tests.personas import CsrfClient
+    from tests.replay_server import ReplayServer
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -85,3 +89,61 @@ def keep_connections() -> "Iterator[None]":
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+# ---------- The people of the tests (see tests/personas.py) ----------
+
+
+@pytest.fixture
+def alice() -> "User":
+    """A verified member."""
+    from tests.personas import make_user
+
+    return make_user("alice", fullname="Alice Liddell")
+
+
+@pytest.fixture
+def bob() -> "User":
+    """Another verified member."""
+    from tests.personas import make_user
+
+    return make_user("bob", fullname="Bob Chen")
+
+
+@pytest.fixture
+def nora() -> "User":
+    """Signed up, email address not verified yet."""
+    from tests.personas import make_user
+
+    return make_user("nora", verified=False)
+
+
+@pytest.fixture
+def sam() -> "User":
+    """Staff, and a superuser."""
+    from tests.personas import make_user
+
+    return make_user("sam", staff=True)
+
+
+@pytest.fixture
+def mallory() -> "User":
+    """A verified member for now: tests that need a banned member ban her with personas.ban."""
+    from tests.personas import make_user
+
+    return make_user("mallory")
+
+
+# ---------- Services the site talks to ----------
+
+
+@pytest.fixture
+def arxiv(
+    settings: "Settings",
+    replay_server: "ReplayServer",  # noqa: F811  (the fixture imported above)
+) -> "ReplayServer":
+    """The replay server standing in for the arXiv API: no pauses, no retries."""
+    settings.ARXIV_API_URL = f"{replay_server.url}/api/query"
+    settings.ARXIV_DELAY = 0
+    settings.ARXIV_MAX_RETRIES = 0
+    return replay_server

@@ -1,5 +1,6 @@
 """Named people for tests: Alice (a verified member), Bob (another), Nora (new,
-unverified), Sam (staff). Build them with make_user; all share PASSWORD."""
+unverified), Sam (staff), Mallory (a member the tests ban). tests/conftest.py hands them
+out as fixtures; build anyone else with make_user. All share PASSWORD."""
 
 from functools import cache
 
@@ -37,6 +38,15 @@ def make_user(
     profile.fullname = fullname or username.capitalize()
     profile.email_verified_at = timezone.now() if verified else None
     profile.save()
+    return user
+
+
+def ban(user: User) -> User:
+    # What the moderation action does: the profile remembers when, the account stops.
+    user.profile.banned_at = timezone.now()
+    user.profile.save()
+    user.is_active = False
+    user.save()
     return user
 
 

@@ -18,14 +18,14 @@ PAPERWIRE = [sys.executable, "-m", "paperwire.cli"]
 
 SETUP = """
 from datetime import date
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 for n in range(200):
     put_on_feed(make_paper(f"2611.{n:05d}", f"Paper number {n}", upvotes=n), date(2026, 11, 24))
 """
 # Keeps writing while the copy is taken: new papers, one transaction each.
 WRITER = """
 import time
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 deadline = time.monotonic() + 4
 n = 0
 while time.monotonic() < deadline:

@@ -11,7 +11,7 @@ from pytest_django import Settings
 from paperwire.accounts.models import Profile
 from paperwire.collections.models import Collection
 from paperwire.feed.models import DailyEntry
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from django.db import connection
 from paperwire.ingest.models import ArxivLookup
 from paperwire.ops.models import JobLease
 from paperwire.papers.models import Paper
-from tests.feed.builders import arxiv_feed
+from tests.builders import arxiv_feed
 from tests.replay_server import ReplayServer, Reply, SeenRequest
 from tests.servers import PAPERWIRE, ROOT, database_url, stop
 

@@ -16,7 +16,7 @@ from paperwire.discussion.services import do_post_comment
 from paperwire.feed.services import do_set_upvote
 from paperwire.ops.models import Heartbeat
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -24,9 +24,9 @@ from paperwire.digests.models import Subscriber
 from paperwire.digests.render import DigestRenderer
 from paperwire.ingest.records import clean_line
 from paperwire.papers.models import Paper
+from tests.builders import make_paper, put_on_feed
 from tests.conftest import SHARED_DATA
 from tests.digests.conftest import AFTER_TUESDAY, MONDAY, TUESDAY, make_subscriber
-from tests.feed.builders import make_paper, put_on_feed
 
 pytestmark = pytest.mark.django_db
 

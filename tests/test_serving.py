@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 SETUP = """
 from datetime import date
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 put_on_feed(make_paper("2611.00001", "Sparse attention at scale", upvotes=7), date(2026, 11, 24))
 """
 

@@ -25,7 +25,7 @@ from paperwire.digests.models import Subscriber
 from paperwire.feed import days
 from paperwire.feed.models import DailyEntry
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 from tests.personas import PASSWORD
 from tests.servers import (  # noqa: F401  (redis_url: a fixture)
     PAPERWIRE,

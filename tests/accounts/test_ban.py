@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission, User
 
 from paperwire.accounts import services
 from paperwire.accounts.rules import NotAllowed, check_active_member
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.personas import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +18,9 @@ CHANGELIST = "/admin/auth/user/"
 
 
 @pytest.fixture
-def sam():
-    return make_user("sam", staff=True)
-
-
-@pytest.fixture
-def bob():
-    user = make_user("bob", fullname="Bob Builder")
-    put_on_feed(make_paper("2608.00001", "Bob's find"), DAY, submitted_by=user)
-    return user
+def bobs_find(bob) -> None:
+    """Bob has put a paper on the feed, which a ban takes away and unbanning brings back."""
+    put_on_feed(make_paper("2608.00001", "Bob's find"), DAY, submitted_by=bob)
 
 
 def moderator() -> User:
@@ -52,7 +46,9 @@ def test_staff_bans_a_user_from_the_admin(csrf_client, sam, bob) -> None:
     assert "Banned 1 user." in csrf_client.get(CHANGELIST).content.decode()
 
 
-def test_a_banned_users_submissions_leave_the_feed(client, csrf_client, sam, bob) -> None:
+def test_a_banned_users_submissions_leave_the_feed(
+    client, csrf_client, sam, bob, bobs_find
+) -> None:
     assert "Bob&#x27;s find" in client.get(f"/papers/date/{DAY}").content.decode()
     services.do_ban_user(sam, bob)
     assert "Bob&#x27;s find" not in client.get(f"/papers/date/{DAY}").content.decode()
@@ -77,7 +73,7 @@ def test_a_banned_user_is_logged_out_and_cannot_log_in(csrf_client, sam, bob) ->
     assert "This account is suspended." in response.content.decode()
 
 
-def test_unbanning_restores_everything(client, csrf_client, sam, bob) -> None:
+def test_unbanning_restores_everything(client, csrf_client, sam, bob, bobs_find) -> None:
     services.do_ban_user(sam, bob)
     csrf_client.force_login(sam)
     ban_in_admin(csrf_client, bob, action="unban")
@@ -142,4 +138,4 @@ def test_the_admin_lists_and_filters_users(admin_client, bob, path: str, filters
 def test_a_user_opens_in_the_admin_with_the_profile_inline(admin_client, bob) -> None:
     response = admin_client.get(f"/admin/auth/user/{bob.pk}/change/")
     assert response.status_code == 200
-    assert b"Bob Builder" in response.content
+    assert b"Bob Chen" in response.content

@@ -9,7 +9,7 @@ from paperwire.collections.models import Collection, CollectionItem
 from paperwire.feed.models import Upvote
 from paperwire.orgs.models import Membership
 from paperwire.papers.models import AuthorClaim
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -17,15 +17,9 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 8, 21)
 
 
-@pytest.fixture
-def alice():
-    user = make_user("alice", fullname="Alice Liddell")
-    user.profile.bio = "Reads <b>everything</b> about diffusion."
-    user.profile.save()
-    return user
-
-
 def test_it_shows_name_username_bio_and_member_since(client, alice) -> None:
+    alice.profile.bio = "Reads <b>everything</b> about diffusion."
+    alice.profile.save()
     response = client.get("/u/alice")
     assert response.status_code == 200
     page = response.content.decode()

@@ -14,11 +14,10 @@ URL = "/settings"
 NEW_PASSWORD = "a whole new passphrase"
 
 
-@pytest.fixture
-def alice(csrf_client):
-    user = make_user("alice", fullname="Alice Liddell")
-    csrf_client.force_login(user)
-    return user
+@pytest.fixture(autouse=True)
+def alice_is_signed_in(csrf_client, alice) -> None:
+    """Each test starts on Alice's settings page: csrf_client is her browser."""
+    csrf_client.force_login(alice)
 
 
 @pytest.fixture

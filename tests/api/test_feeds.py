@@ -17,7 +17,7 @@ from paperwire.feed import trending
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.records import AuthorName
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.personas import logged_in, make_user
 
 pytestmark = pytest.mark.django_db

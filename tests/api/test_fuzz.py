@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from paperwire.accounts.api_tokens import do_create_token
-from tests.feed.builders import arxiv_feed, make_organization, make_paper, put_on_feed
+from tests.builders import arxiv_feed, make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 from tests.replay_server import ReplayServer, Reply
 

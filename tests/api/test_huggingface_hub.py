@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from paperwire.papers.models import Author, AuthorClaim
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from paperwire.api import api as api_module
 from paperwire.discussion.models import Comment
 from paperwire.feed import trending
 from paperwire.papers.models import Author, AuthorClaim
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from paperwire.api import api as api_module
 from paperwire.discussion.models import Comment
 from paperwire.feed.models import DailyEntry, Upvote
 from paperwire.papers.models import AuthorClaim, Paper
-from tests.feed.builders import arxiv_feed, make_paper
+from tests.builders import arxiv_feed, make_paper
 from tests.personas import CsrfClient, logged_in, make_user
 from tests.replay_server import ReplayServer, Reply
 
@@ -216,13 +216,11 @@ def test_writes_are_rate_limited_per_member(
 
 
 @pytest.fixture
-def arxiv(settings: Settings, replay_server: ReplayServer) -> ReplayServer:
-    settings.ARXIV_API_URL = f"{replay_server.url}/api/query"
-    settings.ARXIV_DELAY = 0
-    settings.ARXIV_MAX_RETRIES = 0
+def arxiv(arxiv: ReplayServer) -> ReplayServer:
+    """arXiv knows every id asked for: a paper first published two days ago."""
     published = timezone.now() - timedelta(days=2)
-    replay_server.route = lambda request: Reply(arxiv_feed(request.query["id_list"][0], published))
-    return replay_server
+    arxiv.route = lambda request: Reply(arxiv_feed(request.query["id_list"][0], published))
+    return arxiv
 
 
 def test_submitting_puts_a_paper_on_todays_feed(

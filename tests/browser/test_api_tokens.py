@@ -14,7 +14,7 @@ from tests.browser.conftest import (
     save_screenshot,
     sign_in,
 )
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 from tests.personas import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -19,7 +19,7 @@ from tests.browser.conftest import (
     assert_touch_friendly,
     save_screenshot,
 )
-from tests.feed.builders import arxiv_feed, make_paper, put_on_feed
+from tests.builders import arxiv_feed, make_paper, put_on_feed
 from tests.personas import PASSWORD
 from tests.replay_server import ReplayServer, Reply
 

@@ -15,8 +15,8 @@ from tests.browser.conftest import (
     assert_touch_friendly,
     save_screenshot,
 )
+from tests.builders import make_paper, put_on_feed
 from tests.digests.conftest import MONDAY, smtp  # noqa: F401  (the SMTP server fixture)
-from tests.feed.builders import make_paper, put_on_feed
 from tests.smtp_sink import SmtpServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,8 +16,7 @@ from tests.browser.conftest import (
     save_screenshot,
     sign_in,
 )
-from tests.feed.builders import make_paper
-from tests.personas import make_user
+from tests.builders import make_paper
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,16 +26,6 @@ PAGE = "/papers/2502.08025"
 @pytest.fixture
 def paper() -> Paper:
     return make_paper("2502.08025", "Sparse Attention Is All You Need")
-
-
-@pytest.fixture
-def alice() -> User:
-    return make_user("alice", fullname="Alice Martin")
-
-
-@pytest.fixture
-def bob() -> User:
-    return make_user("bob", fullname="Bob Chen")
 
 
 def assert_discussion_touch_friendly(page: Page) -> None:

@@ -12,7 +12,7 @@ from tests.browser.conftest import (
     assert_touch_friendly,
     save_screenshot,
 )
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

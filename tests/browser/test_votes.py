@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from paperwire.feed.models import Upvote
 from paperwire.papers.models import Paper
 from tests.browser.conftest import sign_in
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 from tests.personas import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

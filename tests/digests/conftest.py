@@ -6,7 +6,7 @@ from pytest_django import Settings
 
 from paperwire.digests.models import Subscriber
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.smtp_sink import SmtpServer, start_sink
 
 # A Tuesday: its daily edition covers Monday 2026-11-23.

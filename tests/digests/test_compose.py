@@ -8,8 +8,8 @@ from paperwire.digests import compose
 from paperwire.digests.compose import EditionContent, NotYet, Wishes
 from paperwire.digests.models import DigestEdition
 from paperwire.papers.models import Author, Paper
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.digests.conftest import AFTER_TUESDAY, MONDAY, TUESDAY, monday_papers
-from tests.feed.builders import make_organization, make_paper, put_on_feed
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ SETUP = """
 from datetime import UTC, datetime
 from paperwire.digests.models import Subscriber
 from tests.digests.conftest import MONDAY
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 
 put_on_feed(make_paper("2611.00001", "Sparse attention at scale", upvotes=9), MONDAY)
 Subscriber.objects.bulk_create(

@@ -8,8 +8,8 @@ from django.test import Client
 
 from paperwire.digests import tokens
 from paperwire.digests.models import Subscriber
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.digests.conftest import MONDAY, make_subscriber
-from tests.feed.builders import make_organization, make_paper, put_on_feed
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db

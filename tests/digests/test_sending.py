@@ -94,8 +94,8 @@ def test_the_one_click_post_of_a_mail_client_unsubscribes(smtp: SmtpServer) -> N
 
 
 def test_titles_and_summaries_are_escaped_in_html(smtp: SmtpServer) -> None:
+    from tests.builders import make_paper, put_on_feed
     from tests.digests.conftest import MONDAY
-    from tests.feed.builders import make_paper, put_on_feed
 
     paper = make_paper("2611.00009", "Attention <script>alert(1)</script> & more", upvotes=5)
     put_on_feed(paper, MONDAY)

@@ -11,8 +11,8 @@ from paperwire.discussion.services import (
 )
 from paperwire.feed.cards import card_papers
 from paperwire.papers.models import Paper
-from tests.discussion.conftest import ban
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
+from tests.personas import ban
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from paperwire.discussion.rendering import render_comment
-from tests.discussion.conftest import ban
+from tests.personas import ban
 
 pytestmark = pytest.mark.django_db
 

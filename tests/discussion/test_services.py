@@ -18,9 +18,8 @@ from paperwire.discussion.services import (
     do_set_comments_hidden,
 )
 from paperwire.papers.models import Paper
-from tests.discussion.conftest import ban
-from tests.feed.builders import make_paper
-from tests.personas import make_user
+from tests.builders import make_paper
+from tests.personas import ban, make_user
 
 pytestmark = pytest.mark.django_db
 

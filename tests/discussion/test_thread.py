@@ -17,8 +17,7 @@ from paperwire.discussion.services import (
 )
 from paperwire.discussion.thread import thread_of
 from paperwire.papers.models import Paper
-from tests.discussion.conftest import ban
-from tests.personas import logged_in, make_user
+from tests.personas import ban, logged_in, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +102,7 @@ def test_a_comment_shows_its_author_time_and_safe_html(
 
     html = shown_to(client)
 
-    assert "Alice Martin" in html
+    assert "Alice Liddell" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; <strong>bold</strong>" in html
     assert "<script>alert" not in html
     assert "<time datetime=" in html
@@ -113,7 +112,7 @@ def test_a_comment_shows_its_author_time_and_safe_html(
 def test_the_author_name_links_to_the_profile(client: Client, alice: User, paper: Paper) -> None:
     do_post_comment(alice, paper, "Hi")
 
-    assert '<a class="comment__author" href="/u/alice">Alice Martin</a>' in shown_to(client)
+    assert '<a class="comment__author" href="/u/alice">Alice Liddell</a>' in shown_to(client)
 
 
 def test_an_author_name_is_escaped(client: Client, paper: Paper) -> None:
@@ -217,7 +216,7 @@ def test_a_deleted_comment_with_replies_leaves_a_placeholder(
 
     assert "[deleted]" in html
     assert "Regrettable" not in html
-    assert "Alice Martin" not in html
+    assert "Alice Liddell" not in html
     assert "A good answer" in html
     assert '<span class="discussion__count" data-comment-count>1' in html
 

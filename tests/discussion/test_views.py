@@ -8,8 +8,7 @@ from django.urls import reverse
 from paperwire.discussion.models import Comment
 from paperwire.discussion.services import do_delete_comment, do_post_comment
 from paperwire.papers.models import Paper
-from tests.discussion.conftest import ban
-from tests.personas import CsrfClient, logged_in
+from tests.personas import CsrfClient, ban, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +115,7 @@ def test_a_comment_on_an_unknown_paper_is_not_found(
 
 
 def test_an_old_style_arxiv_id_works(csrf_client: CsrfClient, alice: User) -> None:
-    from tests.feed.builders import make_paper
+    from tests.builders import make_paper
 
     make_paper("hep-th/9901001")
     logged_in(csrf_client, alice)

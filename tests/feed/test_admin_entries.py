@@ -13,22 +13,12 @@ from paperwire.feed.models import DailyEntry, TrendingScore, Upvote
 from paperwire.feed.services import do_set_upvote
 from paperwire.feed.trending import refresh_scores
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper, put_on_feed
-from tests.personas import CsrfClient, logged_in, make_user
+from tests.builders import make_paper, put_on_feed
+from tests.personas import CsrfClient, logged_in
 
 pytestmark = pytest.mark.django_db
 
 ENTRIES = "/admin/feed/dailyentry/"
-
-
-@pytest.fixture
-def sam() -> User:
-    return make_user("sam", staff=True)
-
-
-@pytest.fixture
-def alice() -> User:
-    return make_user("alice", fullname="Alice Adams")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from paperwire.feed import days
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 
 pytestmark = pytest.mark.django_db
 

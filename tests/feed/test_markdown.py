@@ -18,11 +18,9 @@ from markdown_it.token import Token
 from paperwire.discussion.models import Comment
 from paperwire.discussion.services import do_delete_comment, do_post_comment
 from paperwire.feed.markdown import escaped, paragraphs
-from paperwire.ingest.records import AuthorName
 from paperwire.papers.models import Author, AuthorClaim, Paper
-from tests.discussion.conftest import ban
-from tests.feed.builders import make_organization, make_paper, put_on_feed
-from tests.personas import make_user
+from tests.builders import make_detailed_paper, make_organization, make_paper, put_on_feed
+from tests.personas import ban, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,25 +28,12 @@ MARKDOWN = "text/markdown; charset=utf-8"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def make_detailed_paper() -> Paper:
-    return make_paper(
-        "2502.08025",
-        "Sparse Attention,\n  Densely Explained",
-        upvotes=42,
-        authors=[
-            AuthorName("Zoe Zhang", "MIT"),
-            AuthorName("Ada Lovelace"),
-            AuthorName("Alan Turing", "University of Manchester"),
-        ],
-        categories=["cs.LG", "cs.CL", "stat.ML"],
-        version=3,
+def make_untidy_paper() -> Paper:
+    """The detailed paper with the line breaks and indents arXiv leaves in titles and abstracts."""
+    return make_detailed_paper(
+        title="Sparse Attention,\n  Densely Explained",
         abstract="  We study $O(n^2)$ attention\n  in transformers.\n\n  A second paragraph.",
-        published_at=datetime(2025, 2, 11, 18, 59, 59, tzinfo=UTC),
-        code_url="https://github.com/example/sparse",
         code_stars=1280,
-        project_url="https://example.org/sparse",
-        ai_summary="Sparse attention is explained densely.",
-        ai_keywords=["sparse attention", "transformers"],
     )
 
 
@@ -86,7 +71,7 @@ def headings(markdown: str) -> list[tuple[str, str]]:
 
 
 def test_it_has_the_title_authors_links_and_facts(client: Client) -> None:
-    paper = make_detailed_paper()
+    paper = make_untidy_paper()
     verify_author(make_user("ada"), paper, "Ada Lovelace")
 
     text = get_markdown(client, "/papers/2502.08025.md")
@@ -110,7 +95,7 @@ def test_it_has_the_title_authors_links_and_facts(client: Client) -> None:
 
 
 def test_it_has_the_summary_then_the_abstract_as_paragraphs(client: Client) -> None:
-    make_detailed_paper()
+    make_untidy_paper()
 
     text = get_markdown(client, "/papers/2502.08025.md")
 
@@ -265,7 +250,7 @@ def test_hidden_and_banned_comments_are_left_out(
 
 
 def test_the_paper_page_answers_markdown_to_a_client_that_asks_for_it(client: Client) -> None:
-    make_detailed_paper()
+    make_untidy_paper()
 
     response = client.get("/papers/2502.08025", HTTP_ACCEPT="text/markdown")
 
@@ -281,7 +266,7 @@ def test_the_paper_page_answers_markdown_to_a_client_that_asks_for_it(client: Cl
 def test_browsers_and_everyone_else_still_get_the_html_page(
     client: Client, accept: str | None
 ) -> None:
-    make_detailed_paper()
+    make_untidy_paper()
 
     response = client.get("/papers/2502.08025", **({"HTTP_ACCEPT": accept} if accept else {}))
 
@@ -291,7 +276,7 @@ def test_browsers_and_everyone_else_still_get_the_html_page(
 
 
 def test_markdown_preferred_over_html_wins(client: Client) -> None:
-    make_detailed_paper()
+    make_untidy_paper()
 
     response = client.get("/papers/2502.08025", HTTP_ACCEPT="text/markdown, text/html;q=0.9")
 
@@ -299,7 +284,7 @@ def test_markdown_preferred_over_html_wins(client: Client) -> None:
 
 
 def test_the_html_page_points_agents_to_its_markdown(client: Client) -> None:
-    make_detailed_paper()
+    make_untidy_paper()
 
     html = client.get("/papers/2502.08025").content.decode()
 
@@ -390,7 +375,7 @@ def hf_api(keep_connections: None) -> Iterator[HfApi]:
 
 
 def test_huggingface_hub_reads_a_paper_from_this_site(hf_api: HfApi) -> None:
-    make_detailed_paper()
+    make_untidy_paper()
 
     text = hf_api.read_paper("2502.08025v3")
 

@@ -5,39 +5,10 @@ from django.test import Client, RequestFactory
 
 from paperwire.error_pages import server_error
 from paperwire.ingest.records import AuthorName
-from paperwire.papers.models import Paper
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_detailed_paper, make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def make_detailed_paper() -> Paper:
-    return make_paper(
-        "2502.08025",
-        "Sparse Attention, Densely Explained",
-        upvotes=42,
-        # In an order that is not alphabetical, with and without affiliations.
-        authors=[
-            AuthorName("Zoe Zhang", "MIT"),
-            AuthorName("Ada Lovelace"),
-            AuthorName("Alan Turing", "University of Manchester"),
-        ],
-        categories=["cs.LG", "cs.CL", "stat.ML"],
-        version=3,
-        abstract="We study $O(n^2)$ attention.\n\nA second paragraph, with \\emph{LaTeX}.",
-        published_at=datetime(2025, 2, 11, 18, 59, 59, tzinfo=UTC),
-        updated_at=datetime(2025, 3, 2, 9, 0, tzinfo=UTC),
-        doi="10.1103/PhysRevD.76.013009",
-        journal_ref="Phys.Rev.D76:013009,2007",
-        comments="37 pages, 15 figures",
-        license="http://creativecommons.org/licenses/by/4.0/",
-        code_url="https://github.com/example/sparse",
-        code_stars=128,
-        project_url="https://example.org/sparse",
-        ai_summary="Sparse attention is explained densely.",
-        ai_keywords=["sparse attention", "transformers"],
-    )
 
 
 def test_it_shows_everything_known_about_a_paper(client: Client) -> None:

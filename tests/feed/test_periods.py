@@ -6,7 +6,7 @@ from django.test import Client
 from paperwire.feed import periods, views
 from paperwire.feed.periods import BadPeriod
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 
 MONDAY = date(2026, 8, 17)  # week 34 of 2026
 FRIDAY = date(2026, 8, 21)

@@ -14,8 +14,8 @@ from paperwire.feed.models import DailyEntry, Upvote
 from paperwire.feed.services import SubmissionError, check_submission, do_submit
 from paperwire.orgs.models import Membership, Organization
 from paperwire.papers.models import Paper
-from tests.feed.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
-from tests.personas import CsrfClient, logged_in, make_user
+from tests.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
+from tests.personas import CsrfClient, logged_in
 from tests.replay_server import ReplayServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -25,30 +25,6 @@ SUBMIT = "/papers/submit"
 
 def days_ago(days: int) -> datetime:
     return timezone.now() - timedelta(days=days)
-
-
-@pytest.fixture
-def alice() -> User:
-    return make_user("alice", fullname="Alice Adams")
-
-
-@pytest.fixture
-def nora() -> User:
-    return make_user("nora", verified=False)
-
-
-@pytest.fixture
-def sam() -> User:
-    return make_user("sam", staff=True)
-
-
-@pytest.fixture
-def arxiv(settings: Settings, replay_server: ReplayServer) -> ReplayServer:
-    """The replay server standing in for the arXiv API: no pauses, no retries."""
-    settings.ARXIV_API_URL = f"{replay_server.url}/api/query"
-    settings.ARXIV_DELAY = 0
-    settings.ARXIV_MAX_RETRIES = 0
-    return replay_server
 
 
 @pytest.fixture
@@ -144,7 +120,7 @@ def test_a_member_puts_a_paper_on_todays_feed(
     entry = DailyEntry.objects.get(paper=recent_paper)
     assert entry.day == today()
     assert entry.submitted_by == alice
-    assert (entry.submitter_name, entry.submitter_fullname) == ("alice", "Alice Adams")
+    assert (entry.submitter_name, entry.submitter_fullname) == ("alice", "Alice Liddell")
     assert entry.source == "local" and entry.organization is None and not entry.hidden
     html = page_text(csrf_client.get(response["Location"]))
     assert "“Sparse Attention” is on today&#x27;s feed." in html

@@ -7,7 +7,7 @@ from django.utils import timezone
 from paperwire.feed import trending
 from paperwire.feed.models import DailyEntry, TrendingScore
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_organization, make_paper, put_on_feed
+from tests.builders import make_organization, make_paper, put_on_feed
 from tests.personas import make_user
 
 NOW = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)

@@ -16,29 +16,14 @@ from paperwire.feed.days import today
 from paperwire.feed.models import TrendingScore, Upvote
 from paperwire.feed.services import do_set_upvote
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper, put_on_feed
-from tests.personas import CsrfClient, logged_in, make_user
+from tests.builders import make_paper, put_on_feed
+from tests.personas import CsrfClient, logged_in
 
 pytestmark = pytest.mark.django_db
 
 UPVOTE = "/papers/2502.08025/upvote"
 JSON = {"HTTP_ACCEPT": "application/json"}
 ON = {"vote": "on"}
-
-
-@pytest.fixture
-def alice() -> User:
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob() -> User:
-    return make_user("bob")
-
-
-@pytest.fixture
-def nora() -> User:
-    return make_user("nora", verified=False)
 
 
 @pytest.fixture

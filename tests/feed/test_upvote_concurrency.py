@@ -18,7 +18,7 @@ from paperwire.feed.days import today
 from paperwire.feed.models import Upvote
 from paperwire.feed.services import do_set_upvote
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.personas import make_user
 
 MEMBERS = 20

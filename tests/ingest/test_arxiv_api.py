@@ -53,12 +53,10 @@ def papers(real_feed: bytes) -> dict[str, PaperRecord]:
 
 
 @pytest.fixture
-def arxiv(settings: Settings, replay_server: ReplayServer) -> ReplayServer:
-    """The replay server standing in for the arXiv API, with no pauses."""
-    settings.ARXIV_API_URL = f"{replay_server.url}/api/query"
-    settings.ARXIV_DELAY = 0
+def arxiv(arxiv: ReplayServer, settings: Settings) -> ReplayServer:
+    """The arXiv stand-in of every test, with two retries: the client's retrying is tested here."""
     settings.ARXIV_MAX_RETRIES = 2
-    return replay_server
+    return arxiv
 
 
 class Sleeps(list[float]):

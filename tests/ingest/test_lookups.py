@@ -13,7 +13,7 @@ from pytest_django import Settings
 from paperwire.ingest import lookups
 from paperwire.ingest.models import ArxivLookup
 from paperwire.papers.models import Paper
-from tests.feed.builders import arxiv_feed
+from tests.builders import arxiv_feed
 from tests.personas import CsrfClient, logged_in, make_user
 from tests.replay_server import ReplayServer, Reply
 
@@ -24,13 +24,11 @@ ABSENT = "2511.01234"
 
 
 @pytest.fixture
-def arxiv(settings: Settings, replay_server: ReplayServer) -> ReplayServer:
-    settings.ARXIV_API_URL = f"{replay_server.url}/api/query"
-    settings.ARXIV_DELAY = 0
+def arxiv(arxiv: ReplayServer, settings: Settings) -> ReplayServer:
     settings.ARXIV_MAX_RETRIES = 5  # the worker's patience; a request has none of it
     settings.ARXIV_REQUEST_DEADLINE = 1.0
     settings.SEARCH_EMBEDDER = "off"
-    return replay_server
+    return arxiv
 
 
 def hanging(arxiv: ReplayServer) -> None:
@@ -73,7 +71,7 @@ def test_a_members_search_waits_one_deadline_then_the_worker_fetches_it(
 
 
 def test_an_id_arxiv_does_not_have_is_remembered(client: Client, arxiv: ReplayServer) -> None:
-    from tests.feed.builders import ATOM
+    from tests.builders import ATOM
 
     logged_in(client, make_user("alice"))
     arxiv.route = lambda request: Reply((ATOM / "empty.xml").read_bytes())

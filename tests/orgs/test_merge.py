@@ -15,7 +15,7 @@ from paperwire.feed.models import DailyEntry
 from paperwire.orgs import services as orgs
 from paperwire.orgs.merge import merge_imported_duplicates
 from paperwire.orgs.models import Membership, Organization, OrganizationAlias
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db

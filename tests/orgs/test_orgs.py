@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from paperwire.orgs import services as orgs
 from paperwire.orgs.models import Membership, Organization
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db
@@ -337,10 +337,15 @@ def test_an_organization_opens_in_the_admin_with_its_members(admin_client: Clien
 # ---------- Managing members ----------
 
 
-def test_an_admin_adds_a_member_by_username(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    make_user("bob")
-    lab = make_lab(admin=alice)
+@pytest.fixture
+def lab(alice: User) -> Organization:
+    """The Sparse Lab, approved, with Alice its admin."""
+    return make_lab(admin=alice)
+
+
+def test_an_admin_adds_a_member_by_username(
+    csrf_client: CsrfClient, alice: User, bob: User, lab: Organization
+) -> None:
     logged_in(csrf_client, alice)
 
     response = csrf_client.post_form("/orgs/sparse-lab/members", {"username": "@Bob"})
@@ -350,10 +355,10 @@ def test_an_admin_adds_a_member_by_username(csrf_client: CsrfClient) -> None:
     assert "bob is now a member" in csrf_client.get(response["Location"]).content.decode()
 
 
-def test_a_non_admin_cannot_add_members(csrf_client: CsrfClient) -> None:
-    bob = make_user("bob")
+def test_a_non_admin_cannot_add_members(
+    csrf_client: CsrfClient, bob: User, lab: Organization
+) -> None:
     make_user("carol")
-    lab = make_lab(admin=make_user("alice"))
     join(lab, bob)
     logged_in(csrf_client, bob)
 
@@ -363,9 +368,9 @@ def test_a_non_admin_cannot_add_members(csrf_client: CsrfClient) -> None:
     assert "carol" not in roles(lab)
 
 
-def test_a_non_admin_sees_no_member_management(client: Client) -> None:
-    bob = make_user("bob")
-    lab = make_lab(admin=make_user("alice"))
+def test_a_non_admin_sees_no_member_management(
+    client: Client, bob: User, lab: Organization
+) -> None:
     join(lab, bob)
 
     html = logged_in(client, bob).get("/orgs/sparse-lab").content.decode()
@@ -375,9 +380,9 @@ def test_a_non_admin_sees_no_member_management(client: Client) -> None:
     assert "Leave organization" in html
 
 
-def test_adding_an_unknown_or_existing_member_is_refused(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    lab = make_lab(admin=alice)
+def test_adding_an_unknown_or_existing_member_is_refused(
+    csrf_client: CsrfClient, alice: User, lab: Organization
+) -> None:
     logged_in(csrf_client, alice)
 
     unknown = csrf_client.post_form("/orgs/sparse-lab/members", {"username": "ghost"}, follow=True)
@@ -388,10 +393,9 @@ def test_adding_an_unknown_or_existing_member_is_refused(csrf_client: CsrfClient
     assert roles(lab) == {"alice": "admin"}
 
 
-def test_managing_members_requires_a_csrf_token(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    make_user("bob")
-    lab = make_lab(admin=alice)
+def test_managing_members_requires_a_csrf_token(
+    csrf_client: CsrfClient, alice: User, bob: User, lab: Organization
+) -> None:
     logged_in(csrf_client, alice)
 
     response = csrf_client.post("/orgs/sparse-lab/members", {"username": "bob"})
@@ -409,10 +413,10 @@ def test_managing_members_requires_login(csrf_client: CsrfClient) -> None:
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_an_admin_promotes_a_member_and_removes_one(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    lab = make_lab(admin=alice)
-    join(lab, make_user("bob"))
+def test_an_admin_promotes_a_member_and_removes_one(
+    csrf_client: CsrfClient, alice: User, bob: User, lab: Organization
+) -> None:
+    join(lab, bob)
     join(lab, make_user("carol"))
     logged_in(csrf_client, alice)
 
@@ -422,9 +426,7 @@ def test_an_admin_promotes_a_member_and_removes_one(csrf_client: CsrfClient) -> 
     assert roles(lab) == {"alice": "admin", "bob": "admin"}
 
 
-def test_a_member_can_leave(csrf_client: CsrfClient) -> None:
-    bob = make_user("bob")
-    lab = make_lab(admin=make_user("alice"))
+def test_a_member_can_leave(csrf_client: CsrfClient, bob: User, lab: Organization) -> None:
     join(lab, bob)
     logged_in(csrf_client, bob)
 
@@ -434,9 +436,9 @@ def test_a_member_can_leave(csrf_client: CsrfClient) -> None:
     assert roles(lab) == {"alice": "admin"}
 
 
-def test_a_member_cannot_remove_someone_else(csrf_client: CsrfClient) -> None:
-    bob = make_user("bob")
-    lab = make_lab(admin=make_user("alice"))
+def test_a_member_cannot_remove_someone_else(
+    csrf_client: CsrfClient, bob: User, lab: Organization
+) -> None:
     join(lab, bob)
     logged_in(csrf_client, bob)
 
@@ -445,10 +447,10 @@ def test_a_member_cannot_remove_someone_else(csrf_client: CsrfClient) -> None:
     assert roles(lab) == {"alice": "admin", "bob": "member"}
 
 
-def test_the_last_admin_cannot_leave_or_step_down(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    lab = make_lab(admin=alice)
-    join(lab, make_user("bob"))
+def test_the_last_admin_cannot_leave_or_step_down(
+    csrf_client: CsrfClient, alice: User, bob: User, lab: Organization
+) -> None:
+    join(lab, bob)
     logged_in(csrf_client, alice)
 
     leave = csrf_client.post_form("/orgs/sparse-lab/members/alice/remove", follow=True)
@@ -461,10 +463,10 @@ def test_the_last_admin_cannot_leave_or_step_down(csrf_client: CsrfClient) -> No
     assert roles(lab) == {"alice": "admin", "bob": "member"}
 
 
-def test_an_admin_can_leave_once_there_is_another(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    lab = make_lab(admin=alice)
-    join(lab, make_user("bob"), Membership.Role.ADMIN)
+def test_an_admin_can_leave_once_there_is_another(
+    csrf_client: CsrfClient, alice: User, bob: User, lab: Organization
+) -> None:
+    join(lab, bob, Membership.Role.ADMIN)
     logged_in(csrf_client, alice)
 
     csrf_client.post_form("/orgs/sparse-lab/members/alice/remove")
@@ -472,9 +474,10 @@ def test_an_admin_can_leave_once_there_is_another(csrf_client: CsrfClient) -> No
     assert roles(lab) == {"bob": "admin"}
 
 
-def test_leaving_a_pending_organization_lands_on_the_list(csrf_client: CsrfClient) -> None:
-    bob = make_user("bob")
-    lab = make_lab(approved=False, admin=make_user("alice"))
+def test_leaving_a_pending_organization_lands_on_the_list(
+    csrf_client: CsrfClient, alice: User, bob: User
+) -> None:
+    lab = make_lab(approved=False, admin=alice)
     join(lab, bob)
     logged_in(csrf_client, bob)
 
@@ -483,10 +486,10 @@ def test_leaving_a_pending_organization_lands_on_the_list(csrf_client: CsrfClien
     assert response["Location"] == "/orgs"
 
 
-def test_an_unknown_role_is_refused(csrf_client: CsrfClient) -> None:
-    alice = make_user("alice")
-    lab = make_lab(admin=alice)
-    join(lab, make_user("bob"))
+def test_an_unknown_role_is_refused(
+    csrf_client: CsrfClient, alice: User, bob: User, lab: Organization
+) -> None:
+    join(lab, bob)
     logged_in(csrf_client, alice)
 
     response = csrf_client.post_form(
@@ -497,8 +500,7 @@ def test_an_unknown_role_is_refused(csrf_client: CsrfClient) -> None:
     assert roles(lab)["bob"] == "member"
 
 
-def test_banned_members_leave_the_member_list(client: Client) -> None:
-    lab = make_lab(admin=make_user("alice"))
+def test_banned_members_leave_the_member_list(client: Client, lab: Organization) -> None:
     mallory = make_user("mallory", fullname="Mallory Mischief")
     join(lab, mallory)
     mallory.profile.banned_at = timezone.now()

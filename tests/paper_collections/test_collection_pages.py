@@ -13,7 +13,7 @@ from django.utils import timezone
 from paperwire.collections import services
 from paperwire.collections.models import Collection, CollectionItem
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db

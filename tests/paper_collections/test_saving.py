@@ -2,13 +2,15 @@
 Bob cannot touch hers; Nora has not verified her email address."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from paperwire.collections import services
 from paperwire.collections.models import Collection, CollectionItem
 from paperwire.papers.models import Paper
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +19,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paper() -> Paper:
     return make_paper("2502.08025", "Sparse Attention")
+
+
+@pytest.fixture
+def reading_list(csrf_client: CsrfClient, alice: User) -> Collection:
+    """Alice's collection "Reading list", with Alice signed in on csrf_client."""
+    logged_in(csrf_client, alice)
+    return services.do_create_collection(alice, services.CollectionFields("Reading list"))
 
 
 def test_visitors_see_no_menu(client: Client, paper: Paper) -> None:
@@ -49,29 +58,25 @@ def test_an_unverified_user_is_told_to_verify_first(client: Client, paper: Paper
     assert "Verify your email address first" in html.content.decode()
 
 
-def test_saving_toggles_the_paper_in_a_collection(csrf_client: CsrfClient, paper: Paper) -> None:
-    alice = make_user("alice")
-    collection = services.do_create_collection(alice, services.CollectionFields("Reading list"))
-    logged_in(csrf_client, alice)
-
+def test_saving_toggles_the_paper_in_a_collection(
+    csrf_client: CsrfClient, paper: Paper, reading_list: Collection
+) -> None:
     saved = csrf_client.post_form(
-        "/papers/2502.08025/save", {"collection": collection.pk, "next": "/papers/2502.08025"}
+        "/papers/2502.08025/save", {"collection": reading_list.pk, "next": "/papers/2502.08025"}
     )
-    assert list(collection.papers.all()) == [paper]
-    removed = csrf_client.post_form("/papers/2502.08025/save", {"collection": collection.pk})
+    assert list(reading_list.papers.all()) == [paper]
+    removed = csrf_client.post_form("/papers/2502.08025/save", {"collection": reading_list.pk})
 
     assert saved["Location"] == "/papers/2502.08025"
     assert removed["Location"] == "/papers/2502.08025"
-    assert not collection.papers.exists()
+    assert not reading_list.papers.exists()
 
 
-def test_saving_says_what_happened(csrf_client: CsrfClient, paper: Paper) -> None:
-    alice = make_user("alice")
-    collection = services.do_create_collection(alice, services.CollectionFields("Reading list"))
-    logged_in(csrf_client, alice)
-
+def test_saving_says_what_happened(
+    csrf_client: CsrfClient, paper: Paper, reading_list: Collection
+) -> None:
     response = csrf_client.post_form(
-        "/papers/2502.08025/save", {"collection": collection.pk}, follow=True
+        "/papers/2502.08025/save", {"collection": reading_list.pk}, follow=True
     )
 
     assert "Saved to Reading list." in response.content.decode()
@@ -91,13 +96,12 @@ def test_saving_into_someone_elses_collection_is_refused(
     assert not CollectionItem.objects.exists()
 
 
-def test_saving_goes_back_only_to_pages_of_this_site(csrf_client: CsrfClient, paper: Paper) -> None:
-    alice = make_user("alice")
-    collection = services.do_create_collection(alice, services.CollectionFields("Reading list"))
-    logged_in(csrf_client, alice)
-
+def test_saving_goes_back_only_to_pages_of_this_site(
+    csrf_client: CsrfClient, paper: Paper, reading_list: Collection
+) -> None:
     response = csrf_client.post_form(
-        "/papers/2502.08025/save", {"collection": collection.pk, "next": "https://evil.example/"}
+        "/papers/2502.08025/save",
+        {"collection": reading_list.pk, "next": "https://evil.example/"},
     )
 
     assert response["Location"] == "/papers/2502.08025"
@@ -143,15 +147,13 @@ def test_saving_requires_login(csrf_client: CsrfClient, paper: Paper) -> None:
     assert not Collection.objects.exists()
 
 
-def test_saving_requires_a_csrf_token(csrf_client: CsrfClient, paper: Paper) -> None:
-    alice = make_user("alice")
-    collection = services.do_create_collection(alice, services.CollectionFields("Reading list"))
-    logged_in(csrf_client, alice)
-
-    response = csrf_client.post("/papers/2502.08025/save", {"collection": collection.pk})
+def test_saving_requires_a_csrf_token(
+    csrf_client: CsrfClient, paper: Paper, reading_list: Collection
+) -> None:
+    response = csrf_client.post("/papers/2502.08025/save", {"collection": reading_list.pk})
 
     assert response.status_code == 403
-    assert not collection.papers.exists()
+    assert not reading_list.papers.exists()
 
 
 def test_an_unverified_user_cannot_save(csrf_client: CsrfClient, paper: Paper) -> None:
@@ -174,17 +176,18 @@ def test_saving_an_unknown_paper_is_not_found(csrf_client: CsrfClient) -> None:
     assert not Collection.objects.exists()
 
 
-def test_saving_is_rate_limited(csrf_client: CsrfClient, paper: Paper, settings) -> None:  # type: ignore[no-untyped-def]
+def test_saving_is_rate_limited(
+    csrf_client: CsrfClient, paper: Paper, reading_list: Collection, settings: Settings
+) -> None:
     # django-ratelimit turns its exception into the 429 page through its middleware.
     middleware = "django_ratelimit.middleware.RatelimitMiddleware"
     if middleware not in settings.MIDDLEWARE:
         settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]
-    alice = make_user("alice")
-    collection = services.do_create_collection(alice, services.CollectionFields("Reading list"))
-    logged_in(csrf_client, alice)
 
     statuses = [
-        csrf_client.post_form("/papers/2502.08025/save", {"collection": collection.pk}).status_code
+        csrf_client.post_form(
+            "/papers/2502.08025/save", {"collection": reading_list.pk}
+        ).status_code
         for _ in range(61)
     ]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from paperwire.papers import claims
 from paperwire.papers.models import Author, AuthorClaim, Paper
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 from tests.personas import CsrfClient, logged_in, make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from pytest_django import Settings
 from paperwire.papers.models import Paper
 from paperwire.search import dense, vector_index
 from paperwire.search.models import PaperEmbedding
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

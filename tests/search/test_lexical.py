@@ -8,7 +8,7 @@ from paperwire.ingest.upsert import upsert_papers
 from paperwire.papers.models import Paper
 from paperwire.search.lexical import lexical_search, reindex_all_lexical
 from paperwire.search.query import parse_query
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

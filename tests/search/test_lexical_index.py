@@ -12,7 +12,7 @@ from paperwire.search.lexical import catch_up_lexical, lexical_search
 from paperwire.search.lexical_index import LexicalIndex, get_lexical_index
 from paperwire.search.query import parse_query
 from paperwire.search.service import search_papers
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 
 pytestmark = [
     pytest.mark.django_db,

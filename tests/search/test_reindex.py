@@ -11,7 +11,7 @@ from pytest_django import Settings
 from paperwire.search import dense
 from paperwire.search.models import PaperEmbedding
 from paperwire.site.management.commands import worker
-from tests.feed.builders import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

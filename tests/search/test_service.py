@@ -6,7 +6,7 @@ from pytest_django import Settings
 from paperwire.papers.models import Paper
 from paperwire.search import dense, lexical
 from paperwire.search.service import SearchFilters, search_papers
-from tests.feed.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
+from tests.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
 from tests.replay_server import ReplayServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -183,14 +183,6 @@ def test_category_terms_hold_for_papers_found_by_meaning(library: dict[str, Pape
 def test_a_known_arxiv_id_goes_to_its_paper(library: dict[str, Paper]) -> None:
     assert search_papers("2608.00002").redirect_to == "/papers/2608.00002"
     assert search_papers("https://arxiv.org/abs/2608.00002v3").redirect_to == "/papers/2608.00002"
-
-
-@pytest.fixture
-def arxiv(settings: Settings, replay_server: ReplayServer) -> ReplayServer:
-    settings.ARXIV_API_URL = f"{replay_server.url}/api/query"
-    settings.ARXIV_DELAY = 0
-    settings.ARXIV_MAX_RETRIES = 0
-    return replay_server
 
 
 def test_an_unknown_arxiv_id_is_fetched_then_shown(arxiv: ReplayServer) -> None:

@@ -12,7 +12,7 @@ from paperwire.pagecache import invalidate
 from paperwire.papers.models import Paper
 from paperwire.search.query import parse_query
 from paperwire.search.templatetags.search_tags import highlight, snippet
-from tests.feed.builders import arxiv_feed, make_organization, make_paper, put_on_feed
+from tests.builders import arxiv_feed, make_organization, make_paper, put_on_feed
 from tests.personas import logged_in, make_user
 from tests.replay_server import ReplayServer, Reply
 

@@ -15,9 +15,8 @@ from paperwire.discussion.services import do_post_comment
 from paperwire.feed.trending import refresh_scores
 from paperwire.ingest.records import AuthorName
 from paperwire.papers.models import Author, AuthorClaim, Paper
-from tests.discussion.conftest import ban
-from tests.feed.builders import make_organization, make_paper, put_on_feed
-from tests.personas import make_user
+from tests.builders import make_organization, make_paper, put_on_feed
+from tests.personas import ban, make_user
 
 pytestmark = pytest.mark.django_db
 

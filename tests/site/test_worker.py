@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from paperwire.feed.models import TrendingScore
-from tests.feed.builders import make_paper, put_on_feed
+from tests.builders import make_paper, put_on_feed
 
 worker = importlib.import_module("paperwire.site.management.commands.worker")
 

@@ -9,7 +9,7 @@ from paperwire.ingest.upsert import upsert_papers
 from paperwire.orgs.models import Organization
 from paperwire.papers.models import Paper
 
-ATOM = Path(__file__).parents[1] / "ingest" / "fixtures" / "atom"
+ATOM = Path(__file__).parent / "ingest" / "fixtures" / "atom"
 
 
 def make_paper(
@@ -38,6 +38,35 @@ def make_paper(
     upsert_papers([record])
     Paper.objects.filter(arxiv_id=arxiv_id).update(upvotes=upvotes)
     return Paper.objects.get(arxiv_id=arxiv_id)
+
+
+def make_detailed_paper(**fields: object) -> Paper:
+    """2502.08025 with every detail a paper page or its Markdown can show; `fields` replace some."""
+    details: dict[str, object] = {
+        "title": "Sparse Attention, Densely Explained",
+        "upvotes": 42,
+        # In an order that is not alphabetical, with and without affiliations.
+        "authors": [
+            AuthorName("Zoe Zhang", "MIT"),
+            AuthorName("Ada Lovelace"),
+            AuthorName("Alan Turing", "University of Manchester"),
+        ],
+        "categories": ["cs.LG", "cs.CL", "stat.ML"],
+        "version": 3,
+        "abstract": "We study $O(n^2)$ attention.\n\nA second paragraph, with \\emph{LaTeX}.",
+        "published_at": datetime(2025, 2, 11, 18, 59, 59, tzinfo=UTC),
+        "updated_at": datetime(2025, 3, 2, 9, 0, tzinfo=UTC),
+        "doi": "10.1103/PhysRevD.76.013009",
+        "journal_ref": "Phys.Rev.D76:013009,2007",
+        "comments": "37 pages, 15 figures",
+        "license": "http://creativecommons.org/licenses/by/4.0/",
+        "code_url": "https://github.com/example/sparse",
+        "code_stars": 128,
+        "project_url": "https://example.org/sparse",
+        "ai_summary": "Sparse attention is explained densely.",
+        "ai_keywords": ["sparse attention", "transformers"],
+    }
+    return make_paper("2502.08025", **{**details, **fields})  # type: ignore[arg-type]
 
 
 def put_on_feed(
