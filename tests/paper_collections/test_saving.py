@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from pytest_django import Settings
 
 from paperwire.collections import services
 from paperwire.collections.models import Collection, CollectionItem
@@ -177,12 +176,8 @@ def test_saving_an_unknown_paper_is_not_found(csrf_client: CsrfClient) -> None:
 
 
 def test_saving_is_rate_limited(
-    csrf_client: CsrfClient, paper: Paper, reading_list: Collection, settings: Settings
+    csrf_client: CsrfClient, paper: Paper, reading_list: Collection
 ) -> None:
-    # django-ratelimit turns its exception into the 429 page through its middleware.
-    middleware = "django_ratelimit.middleware.RatelimitMiddleware"
-    if middleware not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]
 
     statuses = [
         csrf_client.post_form(
