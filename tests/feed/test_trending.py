@@ -1,6 +1,9 @@
+import json
 from datetime import UTC, datetime, time, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -347,3 +350,27 @@ def test_the_about_page_follows_the_constants_if_they_change(
 
     assert "(hours on the feed + 2)<sup>1.2</sup>" in html and "in the last 3 days" in html
     assert "Yesterday's favourite still ranks first" in html
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_command_line_list_what_the_trending_page_lists(client: Client) -> None:
+    for n, (upvotes, hours) in enumerate([(300, 30), (40, 6), (2, 3), (90, 50)], start=1):
+        on_feed_at(make_paper(f"2608.0000{n}", upvotes=upvotes), hours_ago(hours))
+    trending.refresh_scores()
+    # A score stored while its paper was new, which the worker has not dropped yet.
+    stale = make_paper("2608.00009", upvotes=500)
+    on_feed_at(stale, hours_ago(24 * 9))
+    TrendingScore.objects.create(
+        paper=stale, score=99.0, first_on_feed_at=hours_ago(24 * 9), refreshed_at=hours_ago(24 * 8)
+    )
+
+    page = [item["paper"].arxiv_id for item in client.get("/papers/trending").context["items"]]
+    api = [
+        item["paper"]["id"] for item in client.get("/api/daily_papers", {"sort": "trending"}).json()
+    ]
+    out = StringIO()
+    call_command("papers", "ls", "--trending", "--json", stdout=out)
+    cli = [item["paper"]["id"] for item in json.loads(out.getvalue())]
+
+    assert page == ["2608.00002", "2608.00001", "2608.00004", "2608.00003"]
+    assert api == page and cli == page

@@ -27,7 +27,7 @@ from paperwire.discussion.models import Comment
 from paperwire.discussion.services import do_post_comment
 from paperwire.emails import absolute_url
 from paperwire.errors import NotAllowed, Refusal
-from paperwire.feed import periods, services
+from paperwire.feed import periods, services, trending
 from paperwire.feed.days import BadDay, parse_day, visible_entries
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.arxiv_api import ArxivPaperNotFound
@@ -227,6 +227,10 @@ def daily_papers(
     """Without date, week or month: every day's papers, the most recent day first."""
     _reading(request)
     day, period = _period(date, week, month)
+    if sort == "trending" and day is None and period is None and not submitter:
+        # The trending list itself, as the trending page and `papers ls --trending` show it.
+        scores = trending.ranked()[p * limit : (p + 1) * limit]
+        return shapes.first_entry_items([score.paper for score in scores])
     entries = list(_entries(day, period, submitter, sort)[p * limit : (p + 1) * limit])
     return shapes.daily_items(entries)
 

@@ -228,7 +228,18 @@ def _first_entries(papers: Sequence[Paper]) -> dict[int, DailyEntry]:
     for entry in first.values():
         if entry.submitted_by_id:
             entry.submitted_by = users[entry.submitted_by_id]
+    for paper in papers:
+        if (first_entry := first.get(paper.pk)) is not None:
+            first_entry.paper = paper  # loaded already
     return first
+
+
+def first_entry_items(papers: Sequence[Paper]) -> list[Json]:
+    """Daily items of papers in their order (the trending list), each by its first visible
+    feed entry: who brought it, for which organization."""
+    first = _first_entries(papers)
+    shaper = Shaper(papers)
+    return [shaper.daily_item(first[paper.pk]) for paper in papers if paper.pk in first]
 
 
 def paper_objects(papers: Sequence[Paper]) -> list[Json]:

@@ -30,8 +30,8 @@ from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from paperwire.feed.cards import card_papers
-from paperwire.feed.days import visible_entries
-from paperwire.feed.models import TrendingScore
+from paperwire.feed.days import first_appearances, visible_entries
+from paperwire.feed.models import DailyEntry, TrendingScore
 
 GRAVITY = 1.5
 HOUR_OFFSET = 2
@@ -142,3 +142,16 @@ def ranked(now: datetime | None = None) -> QuerySet[TrendingScore]:
         .prefetch_related(Prefetch("paper", queryset=card_papers()))
         .order_by("-score", "-first_on_feed_at", "paper")
     )
+
+
+def with_first_entries(
+    scores: Iterable[TrendingScore],
+) -> list[tuple[TrendingScore, DailyEntry | None]]:
+    """Each trending paper (a slice of `ranked()`) with its first visible entry, which says
+    who brought it: what the trending page, the API and `papers ls --trending` list."""
+    scores = list(scores)
+    first = first_appearances(score.paper_id for score in scores)
+    for score in scores:
+        if (entry := first.get(score.paper_id)) is not None:
+            entry.paper = score.paper  # already loaded, with what a card needs
+    return [(score, first.get(score.paper_id)) for score in scores]

@@ -149,13 +149,11 @@ def month_page(request: HttpRequest, month: str) -> HttpResponse:
 def trending(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = _page_or_404(request, ranking.ranked(now))
-    rows = list(page.object_list)
     latest_day = days.latest_day()
-    first_entries = days.first_appearances(row.paper_id for row in rows)
     items = [
         {
             "paper": row.paper,
-            "entry": first_entries.get(row.paper_id),
+            "entry": entry,
             "score": ranking.describe_score(row.score),
             # The hours the stored score was computed with, so the sum on the page adds up.
             "hours": ranking.describe_hours(
@@ -163,7 +161,7 @@ def trending(request: HttpRequest) -> HttpResponse:
             ),
             "first_on_feed_at": row.first_on_feed_at,
         }
-        for row in rows
+        for row, entry in ranking.with_first_entries(page.object_list)
     ]
     context = {
         "page": page,

@@ -14,13 +14,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from paperwire.ingest.arxiv_api import (
-    ArxivFeedError,
-    ArxivPaperNotFound,
-    ArxivUnavailable,
-    fetch_and_store,
-)
+from paperwire.ingest.arxiv_api import ArxivPaperNotFound, ArxivUnavailable, fetch_and_store
 from paperwire.ingest.models import ArxivLookup
+from paperwire.ingest.records import RecordError
 from paperwire.papers.models import Paper
 
 log = logging.getLogger(__name__)
@@ -46,7 +42,8 @@ class PaperComing(Exception):
 def paper_now(arxiv_id: str) -> Paper:
     """The stored paper, or fetched from arXiv within the request deadline.
 
-    Raises ArxivPaperNotFound (remembered MISSING_FOR) or PaperComing (queued).
+    Raises ArxivPaperNotFound (remembered MISSING_FOR) or PaperComing (queued), and
+    nothing else: the page, the API and search each say these two in their own words.
     """
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is not None:
@@ -62,7 +59,9 @@ def paper_now(arxiv_id: str) -> Paper:
     except ArxivPaperNotFound:
         _remember_missing(arxiv_id)
         raise
-    except (ArxivUnavailable, ArxivFeedError) as error:
+    except (ArxivUnavailable, RecordError) as error:
+        # A feed or record arXiv sent that cannot be read is retried by the worker, as a
+        # slow answer is.
         ArxivLookup.objects.update_or_create(
             arxiv_id=arxiv_id,
             defaults={"missing_since": None, "next_try_at": None, "last_error": str(error)},
@@ -97,7 +96,7 @@ def fetch_queued(limit: int = 50) -> str:
         except ArxivPaperNotFound:
             _remember_missing(lookup.arxiv_id)
             missing += 1
-        except (ArxivUnavailable, ArxivFeedError) as error:
+        except (ArxivUnavailable, RecordError) as error:
             _defer(lookup, str(error))
             # arXiv is down for everyone: the rest waits for the next run.
             return f"{fetched} fetched, {missing} not on arXiv; arXiv failed: {error}"

@@ -18,8 +18,6 @@ from paperwire.feed.cards import card_papers
 from paperwire.feed.days import visible_entries
 from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
-from paperwire.ingest.records import RecordError
-from paperwire.papers.arxiv_ids import InvalidArxivId
 from paperwire.papers.models import Authorship, Paper, PaperCategory
 from paperwire.search.fusion import fuse
 from paperwire.search.lexical import lexical_search, words_pending
@@ -376,6 +374,6 @@ def _paper_url(arxiv_id: str, notices: list[str], fetch_unknown: bool) -> str | 
         return paper_now(arxiv_id).get_absolute_url()
     except ArxivPaperNotFound:
         notices.append(f"arXiv has no paper {arxiv_id}. Check the id; below, a search for it.")
-    except (PaperComing, RecordError, InvalidArxivId) as error:
+    except PaperComing as error:
         notices.append(f"Could not fetch {arxiv_id} from arXiv: {error}")
     return None

@@ -223,9 +223,8 @@ def period_listing(text: str, parse: Callable[[str], periods.Period], limit: int
 
 def trending_listing(limit: int) -> Listing:
     scores = ranking.ranked()
-    top = list(scores[:limit])
-    first = days.first_appearances(score.paper_id for score in top)
-    rows = [Row(n, s.paper, first.get(s.paper_id)) for n, s in enumerate(top, start=1)]
+    top = ranking.with_first_entries(scores[:limit])
+    rows = [Row(n, score.paper, entry) for n, (score, entry) in enumerate(top, start=1)]
     return Listing(
         f"Trending: papers first on the feed in the last {ranking.WINDOW.days} days",
         f"No papers are trending: none first on the feed in the last {ranking.WINDOW.days} days "
