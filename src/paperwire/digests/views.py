@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from paperwire.digests import compose, schedule, services, tokens
+from paperwire.digests import schedule, services, tokens
 from paperwire.digests.forms import ManageForm, SubscribeForm
-from paperwire.digests.models import Subscriber
-from paperwire.digests.render import DigestRenderer
+from paperwire.digests.preview import NoSuchSubscriber
+from paperwire.digests.preview import preview as digest_preview
 from paperwire.feed.days import today
 from paperwire.ratelimits import limited
 
@@ -154,13 +154,6 @@ def preview(request: HttpRequest) -> HttpResponse:
         except ValueError:
             error = f"“{text}” is not a date: write it like 2026-11-24."
     email = (request.GET.get("email") or "").strip().lower()
-    subscriber = Subscriber(email=email or "reader@example.org", top_n=10)
-    if email:
-        found = Subscriber.objects.filter(email=email).first()
-        if found is None:
-            error = error or f"No subscriber has the address {email}."
-        else:
-            subscriber = found
     context: dict[str, object] = {
         "kinds": schedule.KINDS,
         "kind": kind,
@@ -170,23 +163,16 @@ def preview(request: HttpRequest) -> HttpResponse:
     }
     if not error:
         try:
-            edition = compose.preview(kind, day)
-        except schedule.BadEdition as bad:
+            shown = digest_preview(kind, day, email)
+        except (schedule.BadEdition, NoSuchSubscriber) as bad:
             context["error"] = str(bad)
         else:
-            content = compose.EditionContent(edition)
-            # Without an address: what a new subscriber gets, the top papers only.
-            wishes = compose.Wishes.of(subscriber) if subscriber.pk else compose.Wishes()
-            sections = content.sections_for(wishes)
-            context.update(
-                edition=edition, stored=edition.pk is not None, papers=len(content.items)
-            )
-            if sections:
-                message = DigestRenderer(content).message(subscriber, sections)
+            context.update(edition=shown.edition, stored=shown.stored, papers=shown.papers)
+            if shown.message is not None:
                 context.update(
-                    subject=message.subject,
-                    text=message.body,
-                    html=message.alternatives[0][0],
-                    headers=message.extra_headers,
+                    subject=shown.message.subject,
+                    text=shown.message.body,
+                    html=shown.message.alternatives[0][0],
+                    headers=shown.message.extra_headers,
                 )
     return render(request, "digests/preview.html", context)

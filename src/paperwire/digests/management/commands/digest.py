@@ -19,8 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from paperwire.digests import compose, schedule
-from paperwire.digests.models import Delivery, Subscriber
-from paperwire.digests.render import DigestRenderer
+from paperwire.digests.models import Delivery
+from paperwire.digests.preview import NoSuchSubscriber, preview
 from paperwire.digests.sending import enqueue, problems, receiving, retry_failed, send_edition
 from paperwire.feed.days import today
 
@@ -109,38 +109,29 @@ class Command(BaseCommand):
             raise CommandError("stopped: run the same command again to send the rest")
 
     def _preview(self, kind: str, day: date, email: str | None, html: bool) -> None:
-        edition = compose.preview(kind, day)
-        wishes = compose.Wishes()
-        subscriber = Subscriber(email="reader@example.org")
-        if email:
-            found = (
-                Subscriber.objects.filter(email=email.strip().lower())
-                .prefetch_related("categories", "authors", "organizations", "saved_searches")
-                .first()
-            )
-            if found is None:
-                raise CommandError(f"no subscriber has the address {email}")
-            subscriber, wishes = found, compose.Wishes.of(found)
-        content = compose.EditionContent(edition)
-        sections = content.sections_for(wishes)
-        state = "composed" if edition.pk else "not composed yet: a draft as the papers stand now"
+        try:
+            shown = preview(kind, day, email or "")
+        except NoSuchSubscriber:
+            raise CommandError(f"no subscriber has the address {email}") from None
+        edition = shown.edition
+        state = "composed" if shown.stored else "not composed yet: a draft as the papers stand now"
         covers = (
             f"the feed of {edition.first_day}"
             if edition.first_day == edition.last_day
             else f"the feed from {edition.first_day} to {edition.last_day}"
         )
         self.stderr.write(
-            f"{kind} digest sent on {day}, covering {covers} ({state}), {len(content.items)} papers"
+            f"{kind} digest sent on {day}, covering {covers} ({state}), {shown.papers} papers"
         )
-        if not sections:
-            self.stdout.write(f"nothing in this edition for {subscriber.email}: no email")
+        message = shown.message
+        if message is None:
+            self.stdout.write(f"nothing in this edition for {shown.subscriber.email}: no email")
             return
-        message = DigestRenderer(content).message(subscriber, sections)
         if html:
             # Only the document, to save or open in a browser: `... --html > digest.html`.
             self.stderr.write(f"Subject: {message.subject}")
             self.stdout.write(str(message.alternatives[0][0]))
             return
         self.stdout.write(f"Subject: {message.subject}")
-        self.stdout.write(f"To: {subscriber.email}\n")
+        self.stdout.write(f"To: {shown.subscriber.email}\n")
         self.stdout.write(str(message.body))
