@@ -259,13 +259,10 @@ def search(
 
 
 def _paper(arxiv_id: str) -> Paper:
-    try:
-        canonical = parse_arxiv_id(arxiv_id).id
-    except InvalidArxivId as error:
-        raise Http404(f"{error}.") from None
-    paper = Paper.objects.filter(arxiv_id=canonical).first()
+    """The paper of a canonical id (the `arxiv` path converter gives nothing else)."""
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is None:
-        raise Http404(f"The paper {canonical} is not on this site.")
+        raise Http404(f"The paper {arxiv_id} is not on this site.")
     return paper
 
 

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.feed import services
 from paperwire.feed.forms import SubmitForm
-from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.models import Paper
 from paperwire.ratelimits import limited, wants_json
 
@@ -73,8 +72,8 @@ def submit(request: HttpRequest) -> HttpResponse:
 @limited(("user_or_ip", "60/m"))
 def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     try:
-        paper = Paper.objects.get(arxiv_id=parse_arxiv_id(arxiv_id).id)
-    except (InvalidArxivId, Paper.DoesNotExist):
+        paper = Paper.objects.get(arxiv_id=arxiv_id)
+    except Paper.DoesNotExist:
         raise Http404(f"The paper {arxiv_id} is not on this site.") from None
     back = _safe_next(request, paper.get_absolute_url())
     if not request.user.is_authenticated:

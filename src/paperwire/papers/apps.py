@@ -30,8 +30,9 @@ class PapersConfig(AppConfig):
         from django.urls import register_converter
 
         from paperwire.inputs import IdConverter
-        from paperwire.papers.converters import ArxivIdConverter
+        from paperwire.papers.converters import ArxivIdAsWritten, ArxivIdConverter
 
         register_converter(ArxivIdConverter, "arxiv")
+        register_converter(ArxivIdAsWritten, "arxiv_as_written")
         register_converter(IdConverter, "id")
         post_migrate.connect(sync_categories, sender=self)
