@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 ID = "[0-9]{1,19}"
 MAX_ID = 2**63 - 1
@@ -59,3 +61,14 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+def next_page(request: HttpRequest, default: str) -> str:
+    """Where to go back to: the form's (or the link's) `next` when it is a page of this site,
+    else `default`; never another site, so a link cannot send a member elsewhere."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

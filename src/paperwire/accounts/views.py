@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from paperwire.accounts import services, throttle, tokens
@@ -21,21 +20,13 @@ from paperwire.accounts.forms import (
     SignUpForm,
 )
 from paperwire.errors import Refusal
+from paperwire.inputs import next_page
 from paperwire.ratelimits import limited
 
 PAPERS_PER_PAGE = 20
 # papers/_card.html reads the submitter from a feed entry, and its filters need the fields
 # to exist; upvoted and authored papers are listed without one.
 NO_ENTRY = {"submitter_fullname": "", "submitter_name": "", "submitted_by_id": None}
-
-
-def _next_page(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # ---------- Sign-up and verification ----------
@@ -92,7 +83,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"We sent a new link to {user.email}. It works for 3 days.")
     if request.user.is_authenticated:
-        return redirect(_next_page(request, reverse("profiles:settings")))
+        return redirect(next_page(request, reverse("profiles:settings")))
     return redirect("accounts:login")
 
 
@@ -102,14 +93,14 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 @limited(("ip", "10/m"))
 @throttle.guarded("login")
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_page = _next_page(request, reverse(settings.LOGIN_REDIRECT_URL))
+    target = next_page(request, reverse(settings.LOGIN_REDIRECT_URL))
     if request.user.is_authenticated:
-        return redirect(next_page)
+        return redirect(target)
     form = LoginForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and form.user is not None:
         login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(next_page)
-    return render(request, "accounts/login.html", {"form": form, "next": next_page})
+        return redirect(target)
+    return render(request, "accounts/login.html", {"form": form, "next": target})
 
 
 @require_POST

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from paperwire.accounts.rules import NotAllowed, check_active_member
@@ -19,7 +18,7 @@ from paperwire.collections.forms import CollectionForm
 from paperwire.collections.models import Collection, CollectionItem
 from paperwire.errors import Refusal
 from paperwire.feed.cards import card_papers
-from paperwire.inputs import parse_id
+from paperwire.inputs import next_page, parse_id
 from paperwire.papers.models import Paper
 from paperwire.ratelimits import limited
 
@@ -48,11 +47,7 @@ def _own(request: HttpRequest, username: str, slug: str) -> Collection:
 
 def _next_or(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back where the form was, if that is a page of this site."""
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return redirect(target if target and safe else fallback)
+    return redirect(next_page(request, fallback))
 
 
 @login_required

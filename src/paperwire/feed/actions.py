@@ -6,24 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from paperwire.accounts.rules import NotAllowed, check_active_member
 from paperwire.feed import services
 from paperwire.feed.forms import SubmitForm
+from paperwire.inputs import next_page
 from paperwire.papers.models import Paper
 from paperwire.ratelimits import limited, wants_json
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    """Where to go back to: the form's `next` when it is a page of this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 @login_required
@@ -75,7 +65,7 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         paper = Paper.objects.get(arxiv_id=arxiv_id)
     except Paper.DoesNotExist:
         raise Http404(f"The paper {arxiv_id} is not on this site.") from None
-    back = _safe_next(request, paper.get_absolute_url())
+    back = next_page(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
         if wants_json(request):
             return JsonResponse({"error": "Log in to upvote papers."}, status=401)
