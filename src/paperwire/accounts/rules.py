@@ -20,6 +20,16 @@ def check_active_member(user: AnyUser) -> None:
         raise NotAllowed("Verify your email address first: follow the link we emailed you.")
 
 
+def why_not_active_member(user: AbstractBaseUser | AnonymousUser) -> str:
+    """Why this user may not take part, or "" when they may: for a form page that shows
+    the reason in place of its form."""
+    try:
+        check_active_member(user)
+    except NotAllowed as e:
+        return e.message
+    return ""
+
+
 def display_name(user: AbstractBaseUser) -> str:
     """The name pages show for a user: their full name, else their username."""
     profile = getattr(user, "profile", None)

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import NotAllowed, why_not_active_member
 from paperwire.collections import services
 from paperwire.collections.forms import CollectionForm
 from paperwire.collections.models import Collection, CollectionItem
@@ -79,11 +79,7 @@ def detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 @login_required
 @limited(("user_or_ip", "20/h"))
 def create(request: HttpRequest) -> HttpResponse:
-    not_allowed = ""
-    try:
-        check_active_member(request.user)
-    except NotAllowed as e:
-        not_allowed = e.message
+    not_allowed = why_not_active_member(request.user)
     form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import NotAllowed, why_not_active_member
 from paperwire.feed import services
 from paperwire.feed.forms import SubmitForm
 from paperwire.inputs import next_page
@@ -19,11 +19,7 @@ from paperwire.ratelimits import limited, wants_json
 @login_required
 @limited(("user_or_ip", "20/h"))
 def submit(request: HttpRequest) -> HttpResponse:
-    not_allowed = ""
-    try:
-        check_active_member(request.user)
-    except NotAllowed as e:
-        not_allowed = e.message
+    not_allowed = why_not_active_member(request.user)
     organizations = services.organizations_for(request.user)
     form = SubmitForm(
         request.POST if request.method == "POST" else None, organizations=organizations

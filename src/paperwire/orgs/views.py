@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from paperwire.accounts.rules import NotAllowed, check_active_member
+from paperwire.accounts.rules import why_not_active_member
 from paperwire.errors import Refusal
 from paperwire.orgs import services as orgs
 from paperwire.orgs.models import Organization, OrganizationLogo
@@ -65,11 +65,7 @@ def logo(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 @limited(("user_or_ip", "10/h"))
 def create(request: HttpRequest) -> HttpResponse:
-    not_allowed = ""
-    try:
-        check_active_member(request.user)
-    except NotAllowed as e:
-        not_allowed = e.message
+    not_allowed = why_not_active_member(request.user)
     form = OrganizationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
