@@ -245,3 +245,10 @@ def test_timestamps_are_utc_with_milliseconds() -> None:
 
     moment = datetime(2025, 2, 11, 19, 59, 59, 123456, tzinfo=timezone.get_fixed_timezone(60))
     assert iso(moment) == "2025-02-11T18:59:59.123Z"
+
+
+def test_a_submitter_with_control_characters_is_refused(client: Client, feed: None) -> None:
+    response = client.get("/api/daily_papers", {"submitter": "mi\x00ra", "sort": "trending"})
+
+    assert response.status_code == 400
+    assert "control characters" in response.json()["error"]

@@ -32,7 +32,7 @@ from paperwire.feed.days import BadDay, parse_day, visible_entries
 from paperwire.feed.models import DailyEntry
 from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
-from paperwire.inputs import parse_id
+from paperwire.inputs import controls_message, has_controls, parse_id
 from paperwire.orgs.models import Organization
 from paperwire.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from paperwire.papers.claims import do_claim_authorship
@@ -226,6 +226,9 @@ def daily_papers(
 ) -> list[shapes.Json]:
     """Without date, week or month: every day's papers, the most recent day first."""
     _reading(request)
+    if submitter and has_controls(submitter):
+        # No username holds one, and PostgreSQL refuses a NUL in a query outright.
+        raise HttpError(400, controls_message("submitter"))
     day, period = _period(date, week, month)
     if sort == "trending" and day is None and period is None and not submitter:
         # The trending list itself, as the trending page and `papers ls --trending` show it.
