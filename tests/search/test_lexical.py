@@ -231,3 +231,81 @@ def test_common_words_do_not_widen_a_search_but_still_count_alone() -> None:
     alone = {"2501.00001", "2501.00002"} if connection.vendor == "sqlite" else set()
     assert set(found("the")) == alone
     assert found('"the optics"') == ["2501.00002"]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL ranks every match unless told"
+)
+
+
+@postgresql_only
+def test_past_the_rank_budget_papers_with_only_common_words_are_left_unranked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paperwire.search import lexical, service
+
+    for n in range(1, 7):
+        paper(f"2501.0000{n}", f"Results of study {n}", "The results show an increase.")
+    paper("2501.00007", "Ferroelectric results", "Ferroelectric domains show an increase.")
+    paper("2501.00008", "Ferroelectric thin films")
+    everything = found("ferroelectric results increase")
+    assert set(everything[:2]) == {"2501.00007", "2501.00008"} and len(everything) == 8
+
+    # "results" and "increase" are each in 7 papers, "ferroelectric" in 2: with room for 4,
+    # only the papers containing the rarest word are ranked, and the total says there are more.
+    monkeypatch.setattr(lexical, "RANK_BUDGET", 4)
+    assert found("ferroelectric results increase") == everything[:2]
+    ranking = service.rank_papers(parse_query("ferroelectric results increase"), "lexical")
+    assert ranking.capped
+    # Room for 9: every matching paper is ranked, as before.
+    monkeypatch.setattr(lexical, "RANK_BUDGET", 9)
+    assert found("ferroelectric results increase") == everything
+    assert not service.rank_papers(parse_query("ferroelectric"), "lexical").capped
+
+
+@postgresql_only
+def test_when_every_word_is_common_papers_with_the_rarest_together_are_ranked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paperwire.search import lexical
+
+    for n in range(1, 5):
+        paper(f"2501.0000{n}", f"Results of study {n}", "The results show an increase.")
+    for n in range(5, 9):
+        paper(f"2501.0000{n}", f"Study {n}", "The cells grow.")
+    paper("2501.00009", "Cells and their results")
+    monkeypatch.setattr(lexical, "RANK_BUDGET", 3)
+    # "cells" (5 papers) and "results" (5): only the paper with both is ranked.
+    assert found("cells results") == ["2501.00009"]
+
+
+@postgresql_only
+def test_required_terms_keep_every_match_ranked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperwire.search import lexical
+
+    for n in range(1, 5):
+        paper(f"2501.0000{n}", f"Graph results {n}", "The results show an increase.")
+    paper("2501.00005", "Graph ferroelectric results")
+    monkeypatch.setattr(lexical, "RANK_BUDGET", 2)
+    assert len(found('"graph results" increase')) == 4
+
+
+@postgresql_only
+def test_common_words_are_counted_from_the_tables_statistics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paperwire.search import lexical
+
+    for n in range(1, 7):
+        paper(f"2501.0000{n}", f"Results of study {n}", "The results show an increase.")
+    paper("2501.00007", "Ferroelectric results", "Ferroelectric domains show an increase.")
+    exact = found("ferroelectric results increase")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_paperdocument")
+        monkeypatch.setattr(lexical, "EXACT_BELOW", 0)
+        monkeypatch.setattr(lexical, "_common", {})
+        common = lexical._common_words(cursor)
+        total, frequencies = lexical._pg_frequencies(cursor, ["('result')", "('ferroelectr')"])
+    assert common["result"] == pytest.approx(1.0)
+    assert (total, frequencies) == (7, [7, 1])
+    assert found("ferroelectric results increase") == exact

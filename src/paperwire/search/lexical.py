@@ -15,13 +15,19 @@ required; negated terms exclude; cat: terms filter on the paper's categories.
 """
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, transaction
 
 from paperwire.search.query import ParsedQuery, Term
+
+# SQL true for the rows whose paper id (the column named) a search's filters keep.
+Kept = Callable[[str], tuple[str, Sequence[Any]]]
 
 # Weights of ts_rank on PostgreSQL (SQLite's index repeats the title instead: see
 # lexical_index.weighted_text): a word in the title says more about a paper than the same
@@ -38,6 +44,15 @@ PG_CONFIG = "english"
 # 0 -> 0.604, 1 -> 0.602, 2 -> 0.446, 32 -> 0.639, 33 -> 0.607.
 PG_NORMALIZATION = 32
 BATCH = 2000  # papers per statement when (re)indexing
+# PostgreSQL ranks every paper a query's words match: at a million papers, common words
+# ("show", "increase") match hundreds of thousands, which took seconds. A search ranks the
+# papers containing its rarer words, up to about this many, and leaves out those containing
+# only its commonest ones, which rank low anyway (see _candidate_query).
+RANK_BUDGET = 20_000
+# Below this many papers, every count is exact and ANALYZE's statistics go unused.
+EXACT_BELOW = 10_000
+# How long a process keeps the table's statistics of common words (ANALYZE's).
+COMMON_WORDS_SECONDS = 600.0
 
 
 # Plain words so common in English that a paper containing one says almost
@@ -223,14 +238,26 @@ def _category_filter(
 
 def lexical_search(query: ParsedQuery, limit: int = 1000) -> list[tuple[int, float]]:
     """(paper pk, score) of the papers matching the query, best first; higher is better."""
+    return lexical_candidates(query, limit)[0]
+
+
+def lexical_candidates(
+    query: ParsedQuery, limit: int = 1000, within: Kept | None = None
+) -> tuple[list[tuple[int, float]], bool]:
+    """lexical_search's papers, and whether papers containing only the query's commonest
+    words were left out unranked (PostgreSQL, see RANK_BUDGET): more papers match.
+
+    `within` (SQL for a paper id column, true for the papers to keep) keeps only those on
+    PostgreSQL, the best `limit` of them; SQLite's index ignores it, and the caller
+    filters afterwards."""
     split = split_query(query)
     if not (split.optional or split.required or split.wanted):
-        return []  # nothing to search for: exclusions alone, or only emoji
+        return [], False  # nothing to search for: exclusions alone, or only emoji
     connection = connections["default"]
     if connection.vendor == "sqlite":
-        return _search_sqlite(split, limit)
+        return _search_sqlite(split, limit), False
     with connection.cursor() as cursor:
-        return _search_postgresql(cursor, split, limit)
+        return _search_postgresql(cursor, split, limit, within)
 
 
 def _tantivy_text(term: Term) -> str:
@@ -330,36 +357,43 @@ def _label_lexemes(tsquery: str, weight: str) -> str:
     return "".join(out)
 
 
-def _search_postgresql(cursor: Any, split: QueryParts, limit: int) -> list[tuple[int, float]]:
+def _search_postgresql(
+    cursor: Any, split: QueryParts, limit: int, within: Kept | None = None
+) -> tuple[list[tuple[int, float]], bool]:
     optional, required, excluded = split.optional, split.required, split.excluded
     wanted, unwanted = split.wanted, split.unwanted
     category_filter = _category_filter(cursor, wanted, unwanted)
     if category_filter is None:
-        return []
+        return [], False
     categories, params = category_filter
+    if within is not None:
+        kept, kept_params = within("p.id")
+        categories += f" AND {kept}"
+        params = [*params, *kept_params]
     q = _pg_term_queries(cursor, [*optional, *required, *excluded])
-    parts = []
-    if words := [q[t] for t in optional if t in q]:
-        parts.append("(" + " | ".join(words) + ")")
-    parts.extend(q[t] for t in required if t in q)
+    words = list(dict.fromkeys(q[t] for t in optional if t in q))
+    musts = [q[t] for t in required if t in q]
     negative = [q[t] for t in excluded if t in q]
-    if parts:
-        tsquery = " & ".join(parts)
-        if negative:
-            tsquery = f"({tsquery}) & !(" + " | ".join(negative) + ")"
+    partial = False
+    if words or musts:
         # ts_rank weights are {D, C, B, A}: abstract C, authors B, title A.
         weights = f"'{{0, {ABSTRACT_WEIGHT / TITLE_WEIGHT}, {AUTHORS_WEIGHT / TITLE_WEIGHT}, 1}}'"
         # ts_rank knows nothing of how rare a word is; weighting each term's rank
         # by its BM25 idf lifts nDCG@10 on SciFact train from 0.51 to 0.60 (0.639 with
         # PG_NORMALIZATION 32).
-        positive = list(dict.fromkeys(q[t] for t in [*optional, *required] if t in q))
+        positive = list(dict.fromkeys([*words, *musts]))
+        total, frequencies = _pg_frequencies(cursor, positive)
+        df = dict(zip(positive, frequencies, strict=True))
+        tsquery, partial = _candidate_query(words, musts, df, total)
+        if negative:
+            tsquery = f"({tsquery}) & !(" + " | ".join(negative) + ")"
         score = " + ".join(
             f"%s * ts_rank({weights}, d.document, %s::tsquery, {PG_NORMALIZATION})"
             for _ in positive
         )
         score_params: list[Any] = []
-        for term_query, idf in zip(positive, _pg_idf(cursor, positive), strict=True):
-            score_params += [idf, term_query]
+        for term_query in positive:
+            score_params += [_idf(total, df[term_query]), term_query]
         sql = (
             f"SELECT d.paper_id, {score} AS score "
             "FROM search_paperdocument d JOIN papers_paper p ON p.id = d.paper_id "
@@ -381,24 +415,108 @@ def _search_postgresql(cursor: Any, split: QueryParts, limit: int) -> list[tuple
         )
         cursor.execute(sql, [*params, limit])
     else:
-        return []  # every word was a stop word
-    return [(pk, float(score)) for pk, score in cursor.fetchall()]
+        return [], False  # every word was a stop word
+    return [(pk, float(score)) for pk, score in cursor.fetchall()], partial
 
 
-def _pg_idf(cursor: Any, term_queries: list[str]) -> list[float]:
-    """BM25's inverse document frequency of each term query, counted in one pass
-    over the papers matching any of them."""
+def _candidate_query(
+    words: list[str], musts: list[str], df: dict[str, int], total: int
+) -> tuple[str, bool]:
+    """The tsquery of the papers to rank, and whether it leaves out papers that match.
+
+    Every paper matching the words (any of them) and the required terms (all) is ranked
+    while they are at most about RANK_BUDGET papers, or a required term is (required terms
+    are left as they are). Beyond, the papers ranked are those containing the rarer words,
+    taken rarest first while their papers fit in RANK_BUDGET; when even the rarest word is
+    in more papers than that, those containing the rarest words together, added rarest
+    first until about RANK_BUDGET papers (counting words as independent) do. Each word left
+    out adds at most its idf to a paper's score (ts_rank, normalized, stays under 1): the
+    papers containing only common words are those BM25 ranks last.
+    """
+    required = " & ".join(musts)
+    anyword = "(" + " | ".join(words) + ")" if words else ""
+    everything = " & ".join(filter(None, [anyword, required]))
+    size = sum(df[w] for w in words) if words else math.inf
+    if musts:
+        size = min(size, *(df[m] for m in musts))
+    if size <= RANK_BUDGET or musts:
+        return everything, False
+    rarest = sorted(words, key=lambda w: df[w])
+    if df[rarest[0]] <= RANK_BUDGET:
+        taken, papers = [], 0
+        for word in rarest:
+            if papers + df[word] > RANK_BUDGET:
+                break
+            taken.append(word)
+            papers += df[word]
+        return "(" + " | ".join(taken) + ")", True
+    total = max(total, 1)
+    together, share = [rarest[0]], df[rarest[0]] / total
+    for word in rarest[1:]:
+        if share * total <= RANK_BUDGET:
+            break
+        together.append(word)
+        share *= df[word] / total
+    return " & ".join(together), True
+
+
+def _idf(total: int, df: int) -> float:
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+_LEXEME = re.compile(r"\('((?:[^']|'')+)'\)")
+_common: dict[str, tuple[float, dict[str, float]]] = {}
+_common_lock = threading.Lock()
+
+
+def _common_words(cursor: Any) -> dict[str, float]:
+    """The share of papers containing each of the commonest lexemes, from the statistics
+    ANALYZE keeps of the documents (a sample of 30,000 papers at the default target);
+    empty before the table's first ANALYZE."""
+    key = str(cursor.connection.info.dbname)
+    with _common_lock:
+        cached = _common.get(key)
+        if cached and time.monotonic() - cached[0] < COMMON_WORDS_SECONDS:
+            return cached[1]
+    cursor.execute(
+        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+        "WHERE schemaname = current_schema() AND tablename = 'search_paperdocument' "
+        "AND attname = 'document'"
+    )
+    row = cursor.fetchone()
+    shares = {}
+    if row and row[0]:
+        shares = dict(zip(row[0], row[1], strict=False))  # the last 3 are min, max, nulls
+    with _common_lock:
+        _common[key] = (time.monotonic(), shares)
+    return shares
+
+
+def _pg_frequencies(cursor: Any, term_queries: list[str]) -> tuple[int, list[int]]:
+    """The papers indexed, and how many contain each term query: from ANALYZE's statistics
+    for common single words, else counted, each count stopping past RANK_BUDGET papers
+    (a word that common leaves a small idf either way)."""
     cursor.execute(
         "SELECT reltuples::bigint FROM pg_class WHERE oid = 'search_paperdocument'::regclass"
     )
     total = cursor.fetchone()[0]
-    if total < 10_000:  # never analyzed (-1), or small enough to count exactly
+    if total < EXACT_BELOW:  # never analyzed (-1), or small enough to count exactly
         cursor.execute("SELECT count(*) FROM search_paperdocument")
         total = cursor.fetchone()[0]
-    counts = ", ".join("count(*) FILTER (WHERE document @@ %s::tsquery)" for _ in term_queries)
-    cursor.execute(
-        f"SELECT {counts} FROM search_paperdocument WHERE document @@ %s::tsquery",
-        [*term_queries, " | ".join(term_queries)],
-    )
-    frequencies = cursor.fetchone()
-    return [math.log(1 + (total - df + 0.5) / (df + 0.5)) for df in frequencies]
+    common = _common_words(cursor) if total >= EXACT_BELOW else {}
+    frequencies: list[int | None] = []
+    for term_query in term_queries:
+        match = _LEXEME.fullmatch(term_query)
+        share = common.get(match[1].replace("''", "'")) if match else None
+        frequencies.append(None if share is None else round(share * total))
+    uncounted = [t for t, f in zip(term_queries, frequencies, strict=True) if f is None]
+    if uncounted:
+        counts = ", ".join(
+            "(SELECT count(*) FROM (SELECT FROM search_paperdocument "
+            "WHERE document @@ %s::tsquery LIMIT %s) found)"
+            for _ in uncounted
+        )
+        cursor.execute(f"SELECT {counts}", [v for t in uncounted for v in (t, RANK_BUDGET + 1)])
+        found = iter(cursor.fetchone())
+        frequencies = [next(found) if f is None else f for f in frequencies]
+    return total, [max(0, f or 0) for f in frequencies]

@@ -60,6 +60,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tune", action="store_true", help="also score a grid of fusion settings"
         )
+        parser.add_argument(
+            "--database-url",
+            default=None,
+            help="an empty database to evaluate in, such as a scratch PostgreSQL one to score "
+            "its full-text search (default: a scratch SQLite file)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -93,7 +99,8 @@ class Command(BaseCommand):
                 **os.environ,
                 SCRATCH: "1",
                 CACHE: str(Path(cache).resolve()),
-                "PAPERWIRE_DATABASE_URL": f"sqlite:///{scratch}/eval.sqlite3",
+                "PAPERWIRE_DATABASE_URL": options["database_url"]
+                or f"sqlite:///{scratch}/eval.sqlite3",
                 "PAPERWIRE_VAR_DIR": scratch,
                 "DJANGO_SETTINGS_MODULE": "paperwire.settings",
             }
@@ -109,10 +116,13 @@ class Command(BaseCommand):
             raise CommandError(f"the evaluation failed (exit status {child.returncode})")
 
     def _evaluate(self, benchmark: BeirSet, methods: list[str], options: dict[str, Any]) -> None:
+        from paperwire.papers.models import Paper
         from paperwire.search import service
 
         progress = not options["no_progress"]
         call_command("migrate", verbosity=0, interactive=False)
+        if Paper.objects.exists():
+            raise CommandError("the database holds papers: evaluate in an empty one")
         doc_ids = _import(benchmark)
         if {"dense", "hybrid"} & set(methods) or options["tune"]:
             _embed(benchmark, Path(os.environ[CACHE]), progress)
@@ -233,7 +243,7 @@ def _embed(benchmark: BeirSet, cache_dir: Path, progress: bool) -> None:
     from paperwire.papers.models import Paper
     from paperwire.search import dense
     from paperwire.search.models import PaperEmbedding
-    from paperwire.search.vector_index import get_vector_index
+    from paperwire.search.vector_index import get_vector_index, write_pgvector
 
     model = dense.MODEL_NAME
     cache = cache_dir / f"{benchmark.corpus_hash}-{model.replace('/', '_')}.npz"
@@ -248,7 +258,9 @@ def _embed(benchmark: BeirSet, cache_dir: Path, progress: bool) -> None:
                 paper_ids, vectors, stored["text_hashes"].tolist(), strict=True
             )
         )
-        # The index follows the stored rows: refreshing it takes them in.
+        # PostgreSQL searches its pgvector column; elsewhere the index follows the stored
+        # rows, and refreshing it takes them in.
+        write_pgvector(paper_ids, vectors)
         get_vector_index().refresh(persist=True)
     dense.embed_pending(progress=progress)
     rows = list(
