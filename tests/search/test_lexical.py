@@ -309,3 +309,28 @@ def test_common_words_are_counted_from_the_tables_statistics(
     assert common["result"] == pytest.approx(1.0)
     assert (total, frequencies) == (7, [7, 1])
     assert found("ferroelectric results increase") == exact
+
+
+@postgresql_only
+def test_a_papers_words_stay_in_its_row_with_statistics_of_common_words() -> None:
+    # ts_rank reads the document once per query word: out of line, each read fetched it again.
+    long_abstract = " ".join(f"word{n} appears in position {n}." for n in range(120))
+    paper("2501.00001", "A long abstract", long_abstract)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attstorage, a.attstattarget, c.reloptions FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = 'search_paperdocument' AND a.attname = 'document'"
+        )
+        storage, statistics, options = cursor.fetchone()
+        cursor.execute("SELECT pg_column_size(document) FROM search_paperdocument")
+        size = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+            "WHERE relname = 'search_paperdocument'"
+        )
+        toasted = cursor.fetchone()[0]
+    assert (storage, statistics) == ("m", 1000)
+    assert "toast_tuple_target=8160" in options
+    assert size > 2100 and toasted == 0
+    assert found("word119") == ["2501.00001"]
