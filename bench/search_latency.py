@@ -339,10 +339,10 @@ def measure(
     import django
 
     django.setup()
-    from paperwire.search import lexical
+    from django.conf import settings
 
     if budget:
-        lexical.RANK_BUDGET = budget
+        settings.SEARCH_RANK_BUDGET = budget
     from django.core.management import call_command
     from django.db import connection
 
@@ -418,7 +418,7 @@ def measure(
         f"p95={percentile(embed_ms, 95):.1f} ms  (n={len(embed_ms)})"
     )
     if connection.vendor == "postgresql":
-        print(f"  word search ranks up to {lexical.RANK_BUDGET:,} papers (RANK_BUDGET)")
+        print(f"  word search ranks up to {settings.SEARCH_RANK_BUDGET:,} papers (rank budget)")
     print(f"  latency excludes the query embedding; medians of {runs} runs of {len(texts)} queries")
     print(f"  (p95 range over the runs in brackets); hybrid target p95 <= {TARGET_P95_MS:.0f} ms")
     for name, run in cases.items():
@@ -474,9 +474,7 @@ def main() -> None:
     parser.add_argument(
         "--shared-buffers", default="", help="PostgreSQL's (default: the server's, 128MB)"
     )
-    parser.add_argument(
-        "--rank-budget", type=int, default=0, help="PostgreSQL word search's RANK_BUDGET"
-    )
+    parser.add_argument("--rank-budget", type=int, default=0, help="PAPERWIRE_SEARCH_RANK_BUDGET's")
     parser.add_argument("--only", default="", help="time only the cases naming one of A,B")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

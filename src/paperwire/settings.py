@@ -273,6 +273,9 @@ SUBMISSION_MAX_AGE_DAYS = envint("PAPERWIRE_SUBMISSION_MAX_AGE_DAYS", 14, minimu
 # vectors are searched ("auto": pgvector on PostgreSQL, an embedded ANN index on SQLite).
 SEARCH_EMBEDDER = envchoice("PAPERWIRE_SEARCH_EMBEDDER", "minilm", ("minilm", "off"))
 VECTOR_INDEX = envchoice("PAPERWIRE_VECTOR_INDEX", "auto", ("auto", "exact"))
+# PostgreSQL: at most about this many papers are ranked by a query's words (its rarer
+# words' papers first; see paperwire.search.lexical).
+SEARCH_RANK_BUDGET = envint("PAPERWIRE_SEARCH_RANK_BUDGET", 20_000, minimum=100)
 
 # Rate limits, the log-in throttle and anonymous pages count and live in this cache,
 # shared by every server process (see _cache).

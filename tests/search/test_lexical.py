@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from pytest_django import Settings
 
 from paperwire.ingest.records import AuthorName, PaperRecord
 from paperwire.ingest.upsert import upsert_papers
@@ -240,9 +241,9 @@ postgresql_only = pytest.mark.skipif(
 
 @postgresql_only
 def test_past_the_rank_budget_papers_with_only_common_words_are_left_unranked(
-    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
 ) -> None:
-    from paperwire.search import lexical, service
+    from paperwire.search import service
 
     for n in range(1, 7):
         paper(f"2501.0000{n}", f"Results of study {n}", "The results show an increase.")
@@ -253,40 +254,36 @@ def test_past_the_rank_budget_papers_with_only_common_words_are_left_unranked(
 
     # "results" and "increase" are each in 7 papers, "ferroelectric" in 2: with room for 4,
     # only the papers containing the rarest word are ranked, and the total says there are more.
-    monkeypatch.setattr(lexical, "RANK_BUDGET", 4)
+    settings.SEARCH_RANK_BUDGET = 4
     assert found("ferroelectric results increase") == everything[:2]
     ranking = service.rank_papers(parse_query("ferroelectric results increase"), "lexical")
     assert ranking.capped
     # Room for 9: every matching paper is ranked, as before.
-    monkeypatch.setattr(lexical, "RANK_BUDGET", 9)
+    settings.SEARCH_RANK_BUDGET = 9
     assert found("ferroelectric results increase") == everything
     assert not service.rank_papers(parse_query("ferroelectric"), "lexical").capped
 
 
 @postgresql_only
 def test_when_every_word_is_common_papers_with_the_rarest_together_are_ranked(
-    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
 ) -> None:
-    from paperwire.search import lexical
-
     for n in range(1, 5):
         paper(f"2501.0000{n}", f"Results of study {n}", "The results show an increase.")
     for n in range(5, 9):
         paper(f"2501.0000{n}", f"Study {n}", "The cells grow.")
     paper("2501.00009", "Cells and their results")
-    monkeypatch.setattr(lexical, "RANK_BUDGET", 3)
+    settings.SEARCH_RANK_BUDGET = 3
     # "cells" (5 papers) and "results" (5): only the paper with both is ranked.
     assert found("cells results") == ["2501.00009"]
 
 
 @postgresql_only
-def test_required_terms_keep_every_match_ranked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from paperwire.search import lexical
-
+def test_required_terms_keep_every_match_ranked(settings: Settings) -> None:
     for n in range(1, 5):
         paper(f"2501.0000{n}", f"Graph results {n}", "The results show an increase.")
     paper("2501.00005", "Graph ferroelectric results")
-    monkeypatch.setattr(lexical, "RANK_BUDGET", 2)
+    settings.SEARCH_RANK_BUDGET = 2
     assert len(found('"graph results" increase')) == 4
 
 

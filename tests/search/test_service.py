@@ -1,7 +1,6 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
 from pytest_django import Settings
 
 from paperwire.papers.models import Paper
@@ -160,32 +159,6 @@ def test_filters_by_the_feed_and_its_organizations(library: dict[str, Paper]) ->
     assert search_papers("networks", SearchFilters(organization="deepmind")).papers == [
         library["cells"]
     ]
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL's retrievers filter as they search"
-)
-def test_a_filtered_search_finds_the_best_matches_the_filters_keep(
-    library: dict[str, Paper], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from paperwire.search import service
-
-    # Each retriever hands fusion one candidate: the best by words or meaning for
-    # "deep networks models" is never the one cs.CL paper, which a filtered search finds.
-    monkeypatch.setattr(service, "LEXICAL_DEPTH", 1)
-    monkeypatch.setattr(service, "DENSE_DEPTH", 1)
-    assert library["language"] not in search_papers("deep networks models").papers
-    for method in ("lexical", "dense", "hybrid"):
-        results = search_papers(
-            "deep networks models", SearchFilters(category="cs.CL"), method=method
-        )
-        assert results.papers == [library["language"]], method
-    older = SearchFilters(published_to=date(2026, 8, 12), min_upvotes=10)
-    assert set(search_papers("deep networks models", older).papers) <= {
-        library["graphs"],
-        library["vision"],
-    }
-    assert search_papers("deep networks models", older).papers
 
 
 def test_exclusions_hold_for_papers_found_by_meaning(library: dict[str, Paper]) -> None:

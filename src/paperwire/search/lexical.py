@@ -18,16 +18,14 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, transaction
 
 from paperwire.search.query import ParsedQuery, Term
-
-# SQL true for the rows whose paper id (the column named) a search's filters keep.
-Kept = Callable[[str], tuple[str, Sequence[Any]]]
 
 # Weights of ts_rank on PostgreSQL (SQLite's index repeats the title instead: see
 # lexical_index.weighted_text): a word in the title says more about a paper than the same
@@ -45,11 +43,11 @@ PG_CONFIG = "english"
 # 0 -> 0.604, 1 -> 0.602, 2 -> 0.446, 32 -> 0.639, 33 -> 0.607.
 PG_NORMALIZATION = 32
 BATCH = 2000  # papers per statement when (re)indexing
-# PostgreSQL ranks every paper a query's words match: at a million papers, common words
+# PostgreSQL ranked every paper a query's words match: at a million papers, common words
 # ("show", "increase") match hundreds of thousands, which took seconds. A search ranks the
-# papers containing its rarer words, up to about this many, and leaves out those containing
-# only its commonest ones, which rank low anyway (see _candidate_query).
-RANK_BUDGET = 20_000
+# papers containing its rarer words, up to about settings.SEARCH_RANK_BUDGET of them, and
+# leaves out those containing only its commonest ones, which rank low anyway (see
+# _candidate_query). Ranking costs about 4 microseconds a paper.
 # Below this many papers, every count is exact and ANALYZE's statistics go unused.
 EXACT_BELOW = 10_000
 # How long a process keeps the table's statistics of common words (ANALYZE's).
@@ -219,12 +217,12 @@ def _category_codes(cursor: Any, values: list[str]) -> list[str]:
 
 
 def _category_filter(
-    cursor: Any, wanted: list[str], unwanted: list[str]
+    cursor: Any, wanted: list[str], unwanted: list[str], column: str = "p.id"
 ) -> tuple[str, list[Any]] | None:
     """SQL and parameters keeping the wanted and dropping the unwanted categories;
     None when no stored category is wanted, so nothing can match."""
     sql, params = "", []
-    exists = "EXISTS (SELECT 1 FROM papers_papercategory pc WHERE pc.paper_id = p.id AND "
+    exists = f"EXISTS (SELECT 1 FROM papers_papercategory pc WHERE pc.paper_id = {column} AND "
     if wanted:
         codes = _category_codes(cursor, wanted)
         if not codes:
@@ -243,14 +241,10 @@ def lexical_search(query: ParsedQuery, limit: int = 1000) -> list[tuple[int, flo
 
 
 def lexical_candidates(
-    query: ParsedQuery, limit: int = 1000, within: Kept | None = None
+    query: ParsedQuery, limit: int = 1000
 ) -> tuple[list[tuple[int, float]], bool]:
     """lexical_search's papers, and whether papers containing only the query's commonest
-    words were left out unranked (PostgreSQL, see RANK_BUDGET): more papers match.
-
-    `within` (SQL for a paper id column, true for the papers to keep) keeps only those on
-    PostgreSQL, the best `limit` of them; SQLite's index ignores it, and the caller
-    filters afterwards."""
+    words were left out unranked (PostgreSQL, see _candidate_query): more papers match."""
     split = split_query(query)
     if not (split.optional or split.required or split.wanted):
         return [], False  # nothing to search for: exclusions alone, or only emoji
@@ -258,7 +252,7 @@ def lexical_candidates(
     if connection.vendor == "sqlite":
         return _search_sqlite(split, limit), False
     with connection.cursor() as cursor:
-        return _search_postgresql(cursor, split, limit, within)
+        return _search_postgresql(cursor, split, limit)
 
 
 def _tantivy_text(term: Term) -> str:
@@ -359,22 +353,21 @@ def _label_lexemes(tsquery: str, weight: str) -> str:
 
 
 def _search_postgresql(
-    cursor: Any, split: QueryParts, limit: int, within: Kept | None = None
+    cursor: Any, split: QueryParts, limit: int
 ) -> tuple[list[tuple[int, float]], bool]:
     optional, required, excluded = split.optional, split.required, split.excluded
     wanted, unwanted = split.wanted, split.unwanted
-    category_filter = _category_filter(cursor, wanted, unwanted)
-    if category_filter is None:
-        return [], False
-    categories, params = category_filter
-    if within is not None:
-        kept, kept_params = within("p.id")
-        categories += f" AND {kept}"
-        params = [*params, *kept_params]
     q = _pg_term_queries(cursor, [*optional, *required, *excluded])
     words = list(dict.fromkeys(q[t] for t in optional if t in q))
     musts = [q[t] for t in required if t in q]
     negative = [q[t] for t in excluded if t in q]
+    # Ranked searches read the documents alone: joining each to its paper cost a lookup
+    # per paper ranked. Conditions on the paper name its id, d.paper_id or p.id (below).
+    column = "d.paper_id" if words or musts else "p.id"
+    category_filter = _category_filter(cursor, wanted, unwanted, column)
+    if category_filter is None:
+        return [], False
+    categories, params = category_filter
     partial = False
     if words or musts:
         # ts_rank weights are {D, C, B, A}: abstract C, authors B, title A.
@@ -397,7 +390,7 @@ def _search_postgresql(
             score_params += [_idf(total, df[term_query]), term_query]
         sql = (
             f"SELECT d.paper_id, {score} AS score "
-            "FROM search_paperdocument d JOIN papers_paper p ON p.id = d.paper_id "
+            "FROM search_paperdocument d "
             f"WHERE d.document @@ %s::tsquery {categories} "
             "ORDER BY score DESC, d.paper_id DESC LIMIT %s"
         )
@@ -426,11 +419,11 @@ def _candidate_query(
     """The tsquery of the papers to rank, and whether it leaves out papers that match.
 
     Every paper matching the words (any of them) and the required terms (all) is ranked
-    while they are at most about RANK_BUDGET papers, or a required term is (required terms
+    while they are at most about SEARCH_RANK_BUDGET papers, or a required term is (required terms
     are left as they are). Beyond, the papers ranked are those containing the rarer words,
-    taken rarest first while their papers fit in RANK_BUDGET; when even the rarest word is
+    taken rarest first while their papers fit in the budget; when even the rarest word is
     in more papers than that, those containing the rarest words together, added rarest
-    first until about RANK_BUDGET papers (counting words as independent) do. Each word left
+    first until about the budget's papers (counting words as independent) do. Each word left
     out adds at most its idf to a paper's score (ts_rank, normalized, stays under 1): the
     papers containing only common words are those BM25 ranks last.
     """
@@ -440,13 +433,14 @@ def _candidate_query(
     size = sum(df[w] for w in words) if words else math.inf
     if musts:
         size = min(size, *(df[m] for m in musts))
-    if size <= RANK_BUDGET or musts:
+    budget = _rank_budget()
+    if size <= budget or musts:
         return everything, False
     rarest = sorted(words, key=lambda w: df[w])
-    if df[rarest[0]] <= RANK_BUDGET:
+    if df[rarest[0]] <= budget:
         taken, papers = [], 0
         for word in rarest:
-            if papers + df[word] > RANK_BUDGET:
+            if papers + df[word] > budget:
                 break
             taken.append(word)
             papers += df[word]
@@ -454,11 +448,15 @@ def _candidate_query(
     total = max(total, 1)
     together, share = [rarest[0]], df[rarest[0]] / total
     for word in rarest[1:]:
-        if share * total <= RANK_BUDGET:
+        if share * total <= budget:
             break
         together.append(word)
         share *= df[word] / total
     return " & ".join(together), True
+
+
+def _rank_budget() -> int:
+    return int(getattr(settings, "SEARCH_RANK_BUDGET", 20_000))
 
 
 def _idf(total: int, df: int) -> float:
@@ -495,7 +493,7 @@ def _common_words(cursor: Any) -> dict[str, float]:
 
 def _pg_frequencies(cursor: Any, term_queries: list[str]) -> tuple[int, list[int]]:
     """The papers indexed, and how many contain each term query: from ANALYZE's statistics
-    for common single words, else counted, each count stopping past RANK_BUDGET papers
+    for common single words, else counted, each count stopping past the rank budget
     (a word that common leaves a small idf either way)."""
     cursor.execute(
         "SELECT reltuples::bigint FROM pg_class WHERE oid = 'search_paperdocument'::regclass"
@@ -517,7 +515,7 @@ def _pg_frequencies(cursor: Any, term_queries: list[str]) -> tuple[int, list[int
             "WHERE document @@ %s::tsquery LIMIT %s) found)"
             for _ in uncounted
         )
-        cursor.execute(f"SELECT {counts}", [v for t in uncounted for v in (t, RANK_BUDGET + 1)])
+        cursor.execute(f"SELECT {counts}", [v for t in uncounted for v in (t, _rank_budget() + 1)])
         found = iter(cursor.fetchone())
         frequencies = [next(found) if f is None else f for f in frequencies]
     return total, [max(0, f or 0) for f in frequencies]

@@ -10,11 +10,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.expressions import OrderBy
 
 from paperwire.feed.cards import card_papers
 from paperwire.feed.days import visible_entries
@@ -22,7 +20,7 @@ from paperwire.ingest.arxiv_api import ArxivPaperNotFound
 from paperwire.ingest.lookups import PaperComing, paper_now
 from paperwire.papers.models import Authorship, Paper, PaperCategory
 from paperwire.search.fusion import fuse
-from paperwire.search.lexical import Kept, lexical_candidates, words_pending
+from paperwire.search.lexical import lexical_candidates, words_pending
 from paperwire.search.query import ParsedQuery, Term, parse_query
 
 logger = logging.getLogger(__name__)
@@ -129,7 +127,7 @@ def search_papers(
             query, total, _cards(ids), page, per_page, num_pages, sort=sort, notices=notices
         )
 
-    ranking = rank_papers(query, method, filters=filters)
+    ranking = rank_papers(query, method)
     if backlog := ranking.words_pending:
         papers_are = "papers are" if backlog != 1 else "paper is"
         notices.append(
@@ -161,27 +159,18 @@ def rank_papers(
     query: ParsedQuery,
     method: str = "hybrid",
     *,
-    filters: SearchFilters | None = None,
     fusion: str | None = None,
     fusion_params: dict[str, float] | None = None,
     lexical_depth: int | None = None,
     dense_depth: int | None = None,
 ) -> Ranking:
-    """Every candidate for a parsed query, best first (the evaluation tunes the keywords).
-
-    With `filters`, PostgreSQL's retrievers look for the best candidates among the papers
-    the filters keep; SQLite's look among all papers, and search_papers filters their
-    candidates afterwards (as it does on PostgreSQL, where it keeps them all).
-    """
+    """Every candidate for a parsed query, best first (the evaluation tunes the keywords)."""
     lexical_depth = lexical_depth or LEXICAL_DEPTH
     dense_depth = dense_depth or DENSE_DEPTH
-    within = None
-    if filters is not None and not filters.is_empty() and connection.vendor == "postgresql":
-        within = _kept_by(filters)
     lexical_run: list[tuple[int, float]] = []
     partial = False
     if method in ("lexical", "hybrid"):
-        lexical_run, partial = lexical_candidates(query, limit=lexical_depth, within=within)
+        lexical_run, partial = lexical_candidates(query, limit=lexical_depth)
     backlog = words_pending()
     capped = partial or len(lexical_run) >= lexical_depth
     if method == "lexical":
@@ -189,7 +178,6 @@ def rank_papers(
     # Imported here: the dense module loads numpy and the ANN backends, which lexical
     # search (and every page that never searches) need not pay for.
     from paperwire.search import dense
-    from paperwire.search.vector_index import search_within
 
     dense_text = query.dense_text()
     dense_run: list[tuple[int, float]] = []
@@ -198,13 +186,7 @@ def rank_papers(
         meaning = "off"
     elif dense_text:
         try:
-            vector = dense.query_vector(dense_text)
-            found = None
-            if within is not None and vector is not None:
-                found = search_within(vector, dense_depth, within)
-            if found is None:
-                found = dense.dense_search(vector, limit=dense_depth)
-            dense_run = found
+            dense_run = dense.dense_search(dense.query_vector(dense_text), limit=dense_depth)
         except Exception:
             # Dense search is an improvement, not a requirement: words still find papers.
             logger.exception("dense search failed; answering with lexical results only")
@@ -326,20 +308,6 @@ def _filtered(papers: QuerySet[Paper], filters: SearchFilters) -> QuerySet[Paper
     if filters.min_upvotes is not None:
         papers = papers.filter(upvotes__gte=filters.min_upvotes)
     return papers
-
-
-def _kept_by(filters: SearchFilters) -> Kept:
-    """SQL that holds for a paper id column's row when the filters keep that paper: a
-    correlated EXISTS, checked candidate by candidate (an index lookup each) as a
-    retriever finds them, so no list of every paper the filters keep is ever built."""
-
-    def kept(column: str) -> tuple[str, Sequence[Any]]:
-        # The column is a retriever's own (d.paper_id), never text from a request.
-        papers = _filtered(Paper.objects.filter(pk=RawSQL(column, ())), filters)  # noqa: S611
-        sql, params = papers.order_by().values("pk").query.sql_with_params()
-        return f"EXISTS ({sql})", params
-
-    return kept
 
 
 def _start_of(day: date) -> datetime:

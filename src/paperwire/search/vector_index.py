@@ -16,10 +16,10 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import numpy as np
 from django.conf import settings
@@ -27,9 +27,6 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from paperwire.search.minilm import DIMENSIONS, MODEL_NAME
-
-# SQL true for the rows whose paper id (the column named) a search's filters keep.
-Kept = Callable[[str], tuple[str, Sequence[Any]]]
 
 # HNSW graph parameters, as measured in bench/vector_index.py.
 HNSW_M = 16
@@ -47,15 +44,6 @@ class VectorIndex(Protocol):
     def search(self, vector: np.ndarray, limit: int) -> list[tuple[int, float]]: ...
 
     def refresh(self, persist: bool = False, now: bool = False) -> None: ...
-
-
-def search_within(vector: np.ndarray, limit: int, within: Kept) -> list[tuple[int, float]] | None:
-    """The nearest papers among those `within` selects, where the index can filter while
-    it searches (pgvector); None where it cannot, and the caller filters afterwards."""
-    index = get_vector_index()
-    if not isinstance(index, PgvectorIndex):
-        return None
-    return index.search(np.asarray(vector, dtype=np.float32), limit, within)
 
 
 def write_pgvector(ids: Sequence[int], vectors: np.ndarray) -> None:
@@ -76,31 +64,17 @@ def _vector_literal(vector: np.ndarray) -> str:
 class PgvectorIndex:
     """pgvector HNSW (cosine); nothing to keep in memory or refresh."""
 
-    def search(
-        self, vector: np.ndarray, limit: int, within: Kept | None = None
-    ) -> list[tuple[int, float]]:
-        """The nearest papers; with `within` (SQL for a paper id column, true for the papers
-        to keep), the nearest of those, found by an iterative HNSW scan that goes on past
-        the papers left out (up to pgvector's hnsw.max_scan_tuples)."""
+    def search(self, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
         literal = _vector_literal(vector)
         # ef_search bounds what one HNSW scan can return: at least the rows asked for.
         ef_search = min(max(limit, MIN_EF_SEARCH), PGVECTOR_MAX_EF_SEARCH)
-        kept, params = "", cast(Sequence[Any], ())
-        if within is not None:
-            condition, params = within("search_paperembedding.paper_id")
-            kept = f" AND {condition}"
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-            if within is not None:
-                # Relaxed order: the scan's results are sorted again below.
-                cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(
-                "SELECT paper_id, 1 - distance FROM (SELECT paper_id, embedding <=> %s::vector"
-                " AS distance FROM search_paperembedding"
-                f" WHERE model = %s AND embedding IS NOT NULL{kept}"
-                " ORDER BY embedding <=> %s::vector LIMIT %s) nearest"
-                " ORDER BY distance, paper_id",
-                [literal, MODEL_NAME, *params, literal, limit],
+                "SELECT paper_id, 1 - (embedding <=> %s::vector) FROM search_paperembedding"
+                " WHERE model = %s AND embedding IS NOT NULL"
+                " ORDER BY embedding <=> %s::vector LIMIT %s",
+                [literal, MODEL_NAME, literal, limit],
             )
             return [(int(pk), float(similarity)) for pk, similarity in cursor.fetchall()]
 
