@@ -269,9 +269,13 @@ DIGEST_SMTP_CONNECTIONS = envint("PAPERWIRE_DIGEST_CONNECTIONS", 4, minimum=1)
 SUBMISSIONS_PER_DAY = envint("PAPERWIRE_SUBMISSIONS_PER_DAY", 3, minimum=0)
 SUBMISSION_MAX_AGE_DAYS = envint("PAPERWIRE_SUBMISSION_MAX_AGE_DAYS", 14, minimum=1)
 
-# Search: the dense half of hybrid search ("off" leaves it lexical only), and where
-# vectors are searched ("auto": pgvector on PostgreSQL, an embedded ANN index on SQLite).
-SEARCH_EMBEDDER = envchoice("PAPERWIRE_SEARCH_EMBEDDER", "minilm", ("minilm", "off"))
+# Search: the dense half of hybrid search ("minilm": ONNX Runtime int8, exported once into
+# SEARCH_MODEL_DIR; "minilm-torch": the same model on torch; "off" leaves it lexical only),
+# and where vectors are searched ("auto": pgvector on PostgreSQL, an ANN index on SQLite).
+SEARCH_EMBEDDER = envchoice(
+    "PAPERWIRE_SEARCH_EMBEDDER", "minilm", ("minilm", "minilm-torch", "off")
+)
+SEARCH_MODEL_DIR = Path(env("PAPERWIRE_MODEL_DIR", str(VAR_DIR / "models"))).resolve()
 VECTOR_INDEX = envchoice("PAPERWIRE_VECTOR_INDEX", "auto", ("auto", "exact"))
 # PostgreSQL: at most about this many papers are ranked by a query's words (its rarer
 # words' papers first; see paperwire.search.lexical).

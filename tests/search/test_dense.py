@@ -1,5 +1,6 @@
 import json
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,34 @@ def test_limit_caps_the_papers_of_one_run() -> None:
 
     assert dense.embed_pending(batch_size=2, limit=3) == 3
     assert dense.pending_count() == 2
+
+
+def test_the_index_job_runs_again_at_once_while_papers_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers()
+    monkeypatch.setattr(dense, "INDEX_JOB_LIMIT", 2)
+    monkeypatch.setattr(dense, "embed_pending", partial(dense.embed_pending, batch_size=2))
+
+    assert dense.index_job().endswith("2 papers embedded")
+    assert dense.backlog()  # a full round: likely more waiting
+    # The papers just embedded are still read again (their text checked), but the round
+    # goes on past them to the papers that wait.
+    assert dense.index_job().endswith("2 papers embedded")
+    assert dense.backlog()
+    assert dense.index_job().endswith("1 paper embedded")
+    assert not dense.backlog()
+    assert dense.pending_count() == 0
+
+
+def test_the_default_backend_agrees_with_the_torch_model(embedder: dense.Embedder) -> None:
+    texts = [dense.paper_text(*TOPICS[arxiv_id]) for arxiv_id in TOPICS] + ["protein folding"]
+    torch = dense.Embedder("torch").encode(texts)
+
+    assert embedder.backend == "onnx"
+    onnx = embedder.encode(texts)
+    # int8 weights and activations: close enough that stored vectors of either are compared.
+    assert np.min(np.sum(onnx * torch, axis=1)) > 0.98
 
 
 def test_similar_papers_finds_the_topical_neighbour_and_not_itself() -> None:

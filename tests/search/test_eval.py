@@ -154,6 +154,35 @@ def test_eval_search_prints_one_line_per_method_from_a_scratch_database(tmp_path
     assert list((tmp_path / "cache").glob("*.npz"))  # vectors kept for the next run
 
 
+@pytest.mark.django_db
+def test_eval_search_compares_embedders_side_by_side_with_their_own_vectors(
+    tmp_path: Path,
+) -> None:
+    directory = write_beir(tmp_path / "beir")
+    out = StringIO()
+    cache = tmp_path / "cache"
+
+    call_command(
+        "eval-search", "--beir", str(directory), "--split", "test", "--methods", "dense,hybrid",
+        "--embedders", "minilm,minilm-torch", "--cache-dir", str(cache), "--no-progress",
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+
+    lines = out.getvalue().splitlines()
+    assert [line.split(" ")[:2] for line in lines] == [
+        ["[minilm]", "dense"],
+        ["[minilm-torch]", "dense"],
+        ["[minilm]", "hybrid"],
+        ["[minilm-torch]", "hybrid"],
+    ]
+    assert all(LINE.match(line.split(" ", 1)[1]) for line in lines)
+    # Each backend's vectors are cached apart: neither run reads the other's.
+    assert sorted(p.name.rsplit("-", 1)[1] for p in cache.glob("*.npz")) == [
+        "onnx.npz",
+        "torch.npz",
+    ]
+
+
 def test_eval_search_refuses_unknown_methods_and_missing_splits(tmp_path: Path) -> None:
     directory = write_beir(tmp_path)
 

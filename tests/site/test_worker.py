@@ -3,6 +3,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -117,3 +118,28 @@ def test_a_signal_wakes_the_worker_while_it_waits_for_the_next_run(
     call_command("worker", "--record-every", "3600")
 
     assert runs == ["started", "finished"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_with_a_backlog_runs_again_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    left = [3]  # rounds of work waiting
+    runs: list[float] = []
+
+    def job() -> str:
+        runs.append(time.monotonic())
+        left[0] -= 1
+        if left[0] == 0:
+            os.kill(os.getpid(), signal.SIGTERM)  # the last round: stop after it
+        return "did a round"
+
+    backlog_job = worker.PeriodicJob("drain", job, 3600, "x", backlog=lambda: left[0] > 0)
+    monkeypatch.setattr(worker, "PERIODIC_JOBS", [backlog_job])
+    guard = threading.Timer(30, os.kill, [os.getpid(), signal.SIGINT])  # should it wait
+    guard.start()
+    try:
+        call_command("worker")
+    finally:
+        guard.cancel()
+
+    # Three rounds back to back: none waited for the hour between runs.
+    assert len(runs) == 3 and runs[-1] - runs[0] < 20

@@ -19,6 +19,9 @@ class PeriodicJob:
     run: Callable[[], str]  # does the work, returns one line for the log
     every: int  # seconds between runs unless --<name>-every says otherwise
     help: str
+    # Whether work is left after a run: then the job is due again at once (after the other
+    # jobs that are due), not `every` seconds later. A bulk import is embedded at full speed.
+    backlog: Callable[[], bool] | None = None
 
 
 def refresh_trending() -> str:
@@ -37,7 +40,9 @@ def send_digests() -> str:
 
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("trending", refresh_trending, trending.REFRESH_SECONDS, "trending scores"),
-    PeriodicJob("index", dense.index_job, dense.INDEX_JOB_SECONDS, "embedding new papers"),
+    PeriodicJob(
+        "index", dense.index_job, dense.INDEX_JOB_SECONDS, "embedding new papers", dense.backlog
+    ),
     PeriodicJob("digests", send_digests, sending.DUE_CHECK_SECONDS, "sending due digests"),
     PeriodicJob(
         "arxiv", lookups.fetch_queued, lookups.QUEUE_CHECK_SECONDS, "fetching queued arXiv ids"

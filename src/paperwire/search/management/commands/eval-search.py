@@ -67,6 +67,13 @@ class Command(BaseCommand):
             "its full-text search (default: a scratch SQLite file)",
         )
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--embedders",
+            default=None,
+            metavar="E1,E2",
+            help="compare SEARCH_EMBEDDER values (minilm, minilm-torch): one run each, side "
+            "by side, each line named by its embedder (default: the configured one)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         methods = [m.strip() for m in options["methods"].split(",") if m.strip()]
@@ -83,10 +90,21 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if os.environ.get(SCRATCH) == "1":
             self._evaluate(benchmark, methods, options)
-        else:
+            return
+        if options["embedders"] is None:
             self._run_in_scratch(options)
+            return
+        embedders = [e.strip() for e in options["embedders"].split(",") if e.strip()]
+        if not embedders or set(embedders) - {"minilm", "minilm-torch"}:
+            raise CommandError("--embedders takes minilm, minilm-torch or both")
+        outputs = {e: self._run_in_scratch(options, e, echo=False) for e in embedders}
+        for row in zip(*(outputs[e].splitlines() for e in embedders), strict=True):
+            for embedder, line in zip(embedders, row, strict=True):
+                self.stdout.write(f"[{embedder}] {line}")
 
-    def _run_in_scratch(self, options: dict[str, Any]) -> None:
+    def _run_in_scratch(
+        self, options: dict[str, Any], embedder: str | None = None, echo: bool = True
+    ) -> str:
         cache = options["cache_dir"] or settings.VAR_DIR / "eval-cache"
         argv = ["--beir", str(options["beir"].resolve()), "--split", options["split"]]
         argv += ["--methods", options["methods"]]
@@ -102,7 +120,10 @@ class Command(BaseCommand):
                 "PAPERWIRE_DATABASE_URL": options["database_url"]
                 or f"sqlite:///{scratch}/eval.sqlite3",
                 "PAPERWIRE_VAR_DIR": scratch,
+                # The exported model is reused from its usual place, not made again.
+                "PAPERWIRE_MODEL_DIR": str(settings.SEARCH_MODEL_DIR),
                 "DJANGO_SETTINGS_MODULE": "paperwire.settings",
+                "PAPERWIRE_SEARCH_EMBEDDER": embedder or settings.SEARCH_EMBEDDER,
             }
             # The child is this very command, with arguments already validated above.
             child = subprocess.run(  # noqa: S603
@@ -111,9 +132,11 @@ class Command(BaseCommand):
                 stdout=subprocess.PIPE,
                 text=True,
             )
-        self.stdout.write(child.stdout, ending="")
+        if echo:
+            self.stdout.write(child.stdout, ending="")
         if child.returncode != 0:
             raise CommandError(f"the evaluation failed (exit status {child.returncode})")
+        return child.stdout
 
     def _evaluate(self, benchmark: BeirSet, methods: list[str], options: dict[str, Any]) -> None:
         from paperwire.papers.models import Paper
@@ -246,7 +269,9 @@ def _embed(benchmark: BeirSet, cache_dir: Path, progress: bool) -> None:
     from paperwire.search.vector_index import get_vector_index, write_pgvector
 
     model = dense.MODEL_NAME
-    cache = cache_dir / f"{benchmark.corpus_hash}-{model.replace('/', '_')}.npz"
+    # Each backend's vectors are kept apart, so that a run measures the backend it names.
+    backend = dense.embedder_backend()
+    cache = cache_dir / f"{benchmark.corpus_hash}-{model.replace('/', '_')}-{backend}.npz"
     if cache.is_file():
         stored = np.load(cache, allow_pickle=False)
         ids = dict(Paper.objects.values_list("arxiv_id", "pk"))

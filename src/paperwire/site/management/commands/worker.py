@@ -81,9 +81,11 @@ class Command(BaseCommand):
                         # As around a web request: a long-lived process must not keep
                         # a connection the database closed meanwhile.
                         close_old_connections()
-                        self._run(job, every=every[job.name])
+                        ran = self._run(job, every=every[job.name]) and self.ran_last
+                        # Only the worker that did the work goes on with it at once.
+                        again = ran and job.backlog is not None and job.backlog()
                         close_old_connections()
-                        due[job.name] = time.monotonic() + every[job.name]
+                        due[job.name] = time.monotonic() + (0 if again else every[job.name])
                 heart.beat()
                 # Event.wait wakes at once when a signal handler sets it; the heart beats
                 # at least every HEARTBEAT_SECONDS while the worker waits.
@@ -102,7 +104,8 @@ class Command(BaseCommand):
         `every` is None for a single run (--once), which leaves the job free afterwards.
         """
         holder = self.heart.worker
-        if not leases.take(job.name, holder):
+        self.ran_last = leases.take(job.name, holder)
+        if not self.ran_last:
             logger.debug("%s: another worker has it", job.name)
             return True
         self.heart.beat(job.name)
