@@ -10,25 +10,36 @@ serves, whatever its name.
 import gc
 import gzip
 import io
-import itertools
 import logging
+import multiprocessing
+import os
 import re
+import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
-from django.db import connection
+from django.db import OperationalError, connection, connections
 from pylatexenc.latex2text import LatexNodes2Text
 from tqdm import tqdm
 
+from paperwire.ingest.bulk import STAGE_SCHEMA, Staged, stage
 from paperwire.ingest.records import (
     AuthorName,
     PaperRecord,
@@ -36,14 +47,28 @@ from paperwire.ingest.records import (
     clean_abstract,
     clean_line,
 )
-from paperwire.ingest.upsert import upsert_papers
 from paperwire.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
+
+if TYPE_CHECKING:
+    from paperwire.ingest.upsert import UpsertResult
+
+# No Django model is imported here at the top: the worker processes that parse a large
+# snapshot import this module without setting Django up (see _parse_block).
 
 logger = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 WAL_CHECKPOINT_PAGES = 50_000  # about 200 MB of write-ahead log between checkpoints
+PARALLEL_BYTES = 16 << 20  # a smaller file is parsed in the importing process
+MAX_WORKERS = 4  # more than the writer keeps up with on SQLite
+PG_WRITERS = 4  # batches PostgreSQL writes at once, each on its own connection
+DEADLOCK_RETRIES = 5
+# A bulk import builds the secondary indexes at its end when it adds at least this many
+# papers, and more than twice as many as the database holds (see ingest.indexes).
+DEFER_INDEXES_FROM = 50_000
+BYTES_PER_RECORD = 1600  # of the uncompressed snapshot: 2.8M lines in 4.5 GB
+GZIP_RATIO = 3  # how much larger the snapshot's text is than its gzip file
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -244,11 +269,13 @@ class Snapshot:
         self._raw = self.path.open("rb")
         self._archive: zipfile.ZipFile | None = None
         self.lines: io.BufferedIOBase | IO[bytes] = self._raw
+        self.text_size = self.size  # of the text inside, estimated for gzip
         magic = self._raw.read(4)
         self._raw.seek(0)
         try:
             if magic.startswith(GZIP_MAGIC):
                 self.lines = gzip.GzipFile(fileobj=self._raw, mode="rb")
+                self.text_size = self.size * GZIP_RATIO
             elif magic == ZIP_MAGIC:
                 # Kaggle's download: a zip archive holding the one JSON-lines file.
                 self._archive = zipfile.ZipFile(self._raw)
@@ -259,6 +286,7 @@ class Snapshot:
                         f"this one holds {len(files)}"
                     )
                 self.lines = self._archive.open(files[0])
+                self.text_size = files[0].file_size
         except (OSError, zipfile.BadZipFile) as e:
             self.close()
             raise RecordError(f"{self.path}: cannot read the archive: {e}") from e
@@ -292,19 +320,62 @@ class Snapshot:
             for number, line in enumerate(self.lines, start=1):
                 try:
                     yield paper_record(orjson.loads(line))
-                except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+                except _BAD_LINE as e:
                     if not line.strip():
                         continue
-                    # RecordError and orjson's JSONDecodeError are ValueErrors with a
-                    # readable message; the others come from a field of the wrong shape.
-                    reason = str(e) if isinstance(e, ValueError) else f"malformed record ({e!r})"
-                    error = RecordError(f"{self.path}:{number}: {reason}")
+                    error = RecordError(_line_error(self.path, number, e))
                     if on_error is None:
                         raise error from e
                     on_error(error)
-        except (OSError, EOFError, zlib.error) as e:
-            # A truncated or corrupt download: nothing after this point can be read.
-            raise RecordError(f"{self.path}:{number + 1}: cannot read the file: {e}") from e
+        except _UNREADABLE as e:
+            raise RecordError(_read_error(self.path, number + 1, e)) from e
+
+    def blocks(self, size: int) -> Iterator[tuple[int, list[bytes], str | None]]:
+        """(number of the first line, lines, error) `size` lines at a time; a block cut
+        short by a read error carries the error, file:line, and is the last."""
+        first, block = 1, []
+        try:
+            for line in self.lines:
+                block.append(line)
+                if len(block) == size:
+                    yield first, block, None
+                    first, block = first + size, []
+        except _UNREADABLE as e:
+            yield first, block, _read_error(self.path, first + len(block), e)
+            return
+        if block:
+            yield first, block, None
+
+
+# What a line that is not a usable record raises: RecordError and orjson's
+# JSONDecodeError are ValueErrors with a readable message; the others come from a field
+# of the wrong shape.
+_BAD_LINE = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+# A truncated or corrupt download: nothing after this point can be read.
+_UNREADABLE = (OSError, EOFError, zlib.error)
+
+
+def _line_error(path: Path | str, number: int, error: Exception) -> str:
+    reason = str(error) if isinstance(error, ValueError) else f"malformed record ({error!r})"
+    return f"{path}:{number}: {reason}"
+
+
+def _read_error(path: Path | str, number: int, error: Exception) -> str:
+    return f"{path}:{number}: cannot read the file: {error}"
+
+
+def _stage_block(path: str, first: int, lines: list[bytes], vendor: str) -> Staged:
+    """The papers of the lines, staged for `vendor`'s database; each bad line's error
+    (file:line) is kept in its place, a blank line is skipped. Runs in worker processes."""
+    records: list[tuple[int, PaperRecord]] = []
+    errors: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=first):
+        try:
+            records.append((number, paper_record(orjson.loads(line))))
+        except _BAD_LINE as e:
+            if line.strip():
+                errors.append((len(records), _line_error(path, number, e)))
+    return stage(vendor, records, errors)
 
 
 def iter_snapshot(path: str | Path) -> Iterator[PaperRecord]:
@@ -320,30 +391,54 @@ def import_snapshot(
     limit: int | None = None,
     progress: bool = True,
     skip_invalid: bool = False,
+    workers: int | None = None,
+    writers: int | None = None,
+    defer_indexes: bool | None = None,
 ) -> ImportStats:
-    """Upsert the papers of a snapshot file, one transaction per batch.
+    """Upsert the papers of a snapshot file, one transaction per batch of `batch_size`
+    lines.
 
     A bad line stops the import with ImportStopped (file:line) before its batch is
     written; the batches before it stay committed, and since the upsert is
     idempotent a re-run after fixing the file completes the job. With
     skip_invalid, bad lines are logged and skipped instead.
+
+    `workers` processes parse the file and stage its batches (bulk.stage) while this one
+    writes them (0: this one does it all; None: one per processor, up to MAX_WORKERS, for
+    a file of PARALLEL_BYTES or more). On PostgreSQL `writers` batches are written at
+    once, each in its own transaction and connection (None: PG_WRITERS; SQLite writes one
+    at a time, and so does an import that runs inside a transaction). With
+    `defer_indexes` the secondary indexes of the paper tables are dropped and built at
+    the end (None: when the file holds at least DEFER_INDEXES_FROM papers and twice as
+    many as the database holds; see ingest.indexes).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if limit is not None and limit < 0:
         raise ValueError("limit must not be negative")
+    if workers is not None and workers < 0:
+        raise ValueError("workers must not be negative")
+    if writers is not None and writers < 1:
+        raise ValueError("writers must be at least 1")
+    if connection.vendor == "sqlite" or connection.in_atomic_block:
+        writers = 1
+    from paperwire.ingest import indexes
+
     stats = ImportStats()
     started = time.perf_counter()
-
-    def skip(error: RecordError) -> None:
-        stats.skipped += 1
-        logger.warning("skipped %s", error)
-
+    with Snapshot(path) as snapshot:
+        if defer_indexes is None:
+            defer_indexes = _worth_deferring(snapshot, limit)
+        if workers is None:
+            workers = _default_workers(snapshot.size)
     with (
         _bulk_writes(),
+        indexes.deferred(defer_indexes),
         _no_cycle_collection(),
         Snapshot(path) as snapshot,
-        tqdm(
+        closing(_staged(snapshot, connection.vendor, workers, batch_size)) as batches,
+        _Writers(PG_WRITERS if writers is None else writers, stats) as write,
+        _Progress(
             total=snapshot.size,
             unit="B",
             unit_scale=True,
@@ -352,27 +447,224 @@ def import_snapshot(
             disable=None if progress else True,
         ) as bar,
     ):
-        batch: list[PaperRecord] = []
-        records = snapshot.records(on_error=skip if skip_invalid else None)
-        try:
-            for record in itertools.islice(records, limit):
-                batch.append(record)
-                if len(batch) >= batch_size:
-                    _write(batch, stats)
-                    batch = []
-                    bar.update(snapshot.position - bar.n)
-            if batch:
-                _write(batch, stats)
-        except RecordError as e:
-            raise ImportStopped(e, stats.records) from e
+        read = 0  # papers handed to the writers
+        for position, first, lines, staged, read_error in batches:
+            if read == limit:
+                break
+            keep = staged.records if limit is None else min(staged.records, limit - read)
+            # What comes after the limit-th paper is never read, as if the file ended there.
+            ends = limit is not None and read + keep == limit
+            for before, error in staged.errors:
+                if ends and before >= keep:
+                    break
+                if not skip_invalid:
+                    raise ImportStopped(RecordError(error), write.committed())
+                stats.skipped += 1
+                logger.warning("skipped %s", error)
+            if read_error is not None and not ends:
+                raise ImportStopped(RecordError(read_error), write.committed())
+            if keep:
+                write(staged, _reader(first, lines), keep)
+                read += keep
+            bar.update(position - bar.n)
+        write.committed()
         bar.update(snapshot.position - bar.n)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
+def _reader(first: int, lines: list[bytes]) -> Callable[[list[int]], list[PaperRecord]]:
+    """The records at some line numbers of a batch of lines that starts at line `first`."""
+
+    def records_at(numbers: list[int]) -> list[PaperRecord]:
+        return [paper_record(orjson.loads(lines[number - first])) for number in numbers]
+
+    return records_at
+
+
+class _Writers:
+    """Writes staged batches, each in one transaction, and counts what they did.
+
+    With one writer, in this thread. With more (PostgreSQL), in as many threads, each
+    with its own connection, so that the database works on several batches at once
+    (building their search documents is most of its work). Two batches that hold the
+    same paper are never written at the same time: the later one waits for the other,
+    so a paper's records are written in file order, as by one writer. A batch that
+    deadlocks with another (new authors shared by both) is written again.
+    """
+
+    def __init__(self, count: int, stats: ImportStats) -> None:
+        self.count = count
+        self.stats = stats
+        self.running: list[tuple[Future[UpsertResult], int, set[str]]] = []
+        self.pool = (
+            ThreadPoolExecutor(count, thread_name_prefix="import-writer") if count > 1 else None
+        )
+
+    def __enter__(self) -> "_Writers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            if exc[0] is None:
+                self.committed()
+            else:  # an error is on its way: let the batches under way finish
+                wait([future for future, _, _ in self.running])
+        finally:
+            # Each thread closes its connection: one task each, held at a barrier.
+            barrier = threading.Barrier(self.count)
+            for _ in range(self.count):
+                self.pool.submit(_close_connection, barrier)
+            self.pool.shutdown()
+
+    def __call__(
+        self, staged: Staged, records_at: Callable[[list[int]], list[PaperRecord]], keep: int
+    ) -> None:
+        limit = keep if keep < staged.records else None
+        if self.pool is None:
+            self._count(_write_staged(staged, records_at, limit), keep)
+            return
+        papers = set(staged.arxiv_ids[:keep])
+        for future, _, others in self.running:
+            if not papers.isdisjoint(others):
+                future.result()  # errors are raised by _collect
+        self._collect(done_only=True)
+        while len(self.running) >= self.count:
+            wait([future for future, _, _ in self.running], return_when=FIRST_COMPLETED)
+            self._collect(done_only=True)
+        future = self.pool.submit(_write_staged, staged, records_at, limit)
+        self.running.append((future, keep, papers))
+
+    def committed(self) -> int:
+        """Wait for the batches under way; how many papers the written batches hold."""
+        self._collect(done_only=False)
+        return self.stats.records
+
+    def _collect(self, done_only: bool) -> None:
+        for entry in list(self.running):
+            future, keep, _ = entry
+            if done_only and not future.done():
+                continue
+            result = future.result()
+            self.running.remove(entry)
+            self._count(result, keep)
+
+    def _count(self, result: "UpsertResult", keep: int) -> None:
+        self.stats.records += keep
+        self.stats.created += len(result.created)
+        self.stats.updated += len(result.updated)
+        self.stats.unchanged += result.unchanged
+
+
+def _write_staged(
+    staged: Staged, records_at: Callable[[list[int]], list[PaperRecord]], keep: int | None
+) -> "UpsertResult":
+    from paperwire.ingest.upsert import upsert_staged
+
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return upsert_staged(staged, records_at, keep)
+        except OperationalError as e:
+            if attempt == DEADLOCK_RETRIES or not _deadlocked(e):
+                raise
+            logger.info("a batch deadlocked with another; writing it again")
+    raise AssertionError("unreachable")
+
+
+def _deadlocked(error: Exception) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001")
+
+
+def _close_connection(barrier: threading.Barrier) -> None:
+    barrier.wait()
+    connections.close_all()
+
+
+class _Progress(tqdm):
+    # No monitor thread: the parsing processes are forked from a process of one thread
+    # (see _start_method), and the bar is updated after every batch anyway.
+    monitor_interval = 0
+
+
+def _worth_deferring(snapshot: Snapshot, limit: int | None) -> bool:
+    from paperwire.ingest import indexes
+
+    if indexes.pending():
+        return True  # an import that was stopped: go on as it did
+    coming = snapshot.text_size // BYTES_PER_RECORD
+    if limit is not None:
+        coming = min(coming, limit)
+    if coming < DEFER_INDEXES_FROM:
+        return False
+    with connection.cursor() as cursor:
+        # The largest id: as good as a count, and instant.
+        cursor.execute("SELECT max(id) FROM papers_paper")
+        (stored,) = cursor.fetchone()
+    return 2 * (stored or 0) < coming
+
+
+def _default_workers(size: int) -> int:
+    if size < PARALLEL_BYTES:
+        return 0
+    try:
+        processors = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        processors = os.cpu_count() or 1
+    # As many as processors: the writer spends much of its time waiting for them.
+    return max(1, min(MAX_WORKERS, processors))
+
+
+def _start_method() -> str:
+    """fork where this process runs one thread (a command's): the workers start at once,
+    with this module loaded. Otherwise forkserver: forking a process whose other threads
+    may hold locks is unsafe. (forkserver and spawn run the main script again, which must
+    then keep its work under `if __name__ == "__main__":`.)"""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _staged(
+    snapshot: Snapshot, vendor: str, workers: int, batch_size: int
+) -> Generator[tuple[int, int, list[bytes], Staged, str | None], None, None]:
+    """(file position, number of the first line, lines, their staged batch, read error)
+    for each batch of lines, in file order."""
+    path = str(snapshot.path)
+    if workers < 1:
+        for first, lines, error in snapshot.blocks(batch_size):
+            yield snapshot.position, first, lines, _stage_block(path, first, lines, vendor), error
+        return
+    context = multiprocessing.get_context(_start_method())
+    pending: deque[tuple[Future[Staged], int, int, list[bytes], str | None]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        try:
+            for first, lines, error in snapshot.blocks(batch_size):
+                future = pool.submit(_stage_block, path, first, lines, vendor)
+                pending.append((future, snapshot.position, first, lines, error))
+                # Each worker busy, and one batch ready for the writer: not the file.
+                while len(pending) > workers + 1:
+                    yield _ready(pending.popleft())
+            while pending:
+                yield _ready(pending.popleft())
+        finally:
+            for future, *_ in pending:
+                future.cancel()
+
+
+def _ready(
+    entry: tuple[Future[Staged], int, int, list[bytes], str | None],
+) -> tuple[int, int, list[bytes], Staged, str | None]:
+    future, position, first, lines, error = entry
+    return position, first, lines, future.result(), error
+
+
 @contextmanager
 def _bulk_writes() -> Iterator[None]:
-    """Fewer SQLite checkpoints while the import runs.
+    """SQLite: fewer checkpoints, and no foreign key checks, while the import runs.
 
     Every batch dirties pages all over the author indexes; checkpointing after
     each commit (the default, at 1000 pages) copies them into the database file
@@ -380,6 +672,11 @@ def _bulk_writes() -> Iterator[None]:
     first makes a 200k-paper import about an eighth faster. Durability is what
     synchronous=NORMAL gives: a power cut may lose the last batches, which a
     re-run restores; an application crash loses nothing.
+
+    Checking foreign keys looks up the paper and the author of every authorship
+    (a sixth of the time). The import's rows refer only to papers, authors and
+    categories that the same transaction wrote or read, under SQLite's one write lock.
+    (Inside a transaction, such as a test's, the pragma changes nothing.)
     """
     if connection.vendor != "sqlite":
         yield
@@ -387,13 +684,21 @@ def _bulk_writes() -> Iterator[None]:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         (previous,) = cursor.fetchone()
+        cursor.execute("PRAGMA foreign_keys")
+        (foreign_keys,) = cursor.fetchone()
         cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        cursor.execute("PRAGMA foreign_keys = OFF")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
             if not connection.in_atomic_block:
+                # The last staged batch (see upsert.upsert_staged) goes from memory.
+                cursor.execute("PRAGMA database_list")
+                if STAGE_SCHEMA in {row[1] for row in cursor.fetchall()}:
+                    cursor.execute(f"DETACH DATABASE {STAGE_SCHEMA}")
                 # Hands the log back to the database file and truncates it.
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -413,11 +718,3 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _write(batch: list[PaperRecord], stats: ImportStats) -> None:
-    result = upsert_papers(batch)
-    stats.records += len(batch)
-    stats.created += len(result.created)
-    stats.updated += len(result.updated)
-    stats.unchanged += result.unchanged

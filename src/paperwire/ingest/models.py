@@ -51,3 +51,17 @@ class ArxivLookup(models.Model):
 
     def __str__(self) -> str:
         return self.arxiv_id
+
+
+class DeferredIndex(models.Model):
+    """An index of the paper tables that a bulk import dropped, to build it once at its end
+    (see ingest.indexes): `sql` creates it again. A row left behind is an import that was
+    killed; the next import, or the next migrate, builds the index."""
+
+    name = models.CharField(max_length=200, unique=True)
+    table = models.CharField(max_length=200)
+    sql = models.TextField()
+    dropped_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

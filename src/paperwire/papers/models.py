@@ -1,11 +1,10 @@
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from paperwire.papers.arxiv_ids import abs_url, pdf_url
+from paperwire.papers.author_ids import author_id
 
 
 class Category(models.Model):
@@ -39,8 +38,7 @@ class Author(models.Model):
 
     @staticmethod
     def id_for(name: str) -> int:
-        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "big") >> 1  # fits a signed 64-bit column
+        return author_id(name)
 
 
 class Paper(models.Model):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from paperwire.ingest.kaggle import ImportStopped, import_snapshot
-from paperwire.ingest.management.arguments import positive_int
+from paperwire.ingest.management.arguments import positive_int, whole_number
 from paperwire.ingest.records import RecordError
 from paperwire.ingest.signals import import_finished
 
@@ -31,8 +31,19 @@ class Command(BaseCommand):
             "--batch-size",
             type=positive_int,
             default=5000,
-            help="papers per transaction (default 5000; larger batches import faster "
+            help="lines per transaction (default 5000; larger batches import faster "
             "but hold the database's write lock longer)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=whole_number,
+            help="processes that parse the file while this one writes (default: one per "
+            "processor, up to 4, for a file of 16 MB or more; 0: this process parses)",
+        )
+        parser.add_argument(
+            "--writers",
+            type=positive_int,
+            help="PostgreSQL: batches written at once, each on its own connection (default 4)",
         )
         parser.add_argument(
             "--skip-invalid",
@@ -52,6 +63,8 @@ class Command(BaseCommand):
                 limit=options["limit"],
                 progress=not options["no_progress"],
                 skip_invalid=options["skip_invalid"],
+                workers=options["workers"],
+                writers=options["writers"],
             )
         except ImportStopped as e:
             raise CommandError(
