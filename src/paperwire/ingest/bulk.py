@@ -155,7 +155,7 @@ def stage(
     papers: list[tuple[Any, ...]] = []
     authorships: list[tuple[Any, ...]] = []
     categories: list[tuple[Any, ...]] = []
-    db = naive_utc_text if vendor == "sqlite" else (lambda value: value)
+    db = to_db(vendor)
     for ord_, (line, record) in enumerate(records):
         arxiv_id = record.arxiv_id
         papers.append((ord_, line, *record_values(record, db)))

@@ -89,7 +89,7 @@ BACKENDS = {"minilm": "onnx", "minilm-torch": "torch"}  # SEARCH_EMBEDDER -> Emb
 
 
 def embedder_enabled() -> bool:
-    return getattr(settings, "SEARCH_EMBEDDER", "minilm") != "off"
+    return embedder_backend() != "off"
 
 
 def embedder_backend() -> str:
