@@ -120,11 +120,13 @@ def test_a_run_killed_mid_way_resumes_without_redoing_or_duplicating(
     real_encode = embedder.encode
     calls = []
 
-    def crash_on_the_third_batch(texts: list[str]) -> np.ndarray:
+    def crash_on_the_third_batch(
+        texts: list[str], max_tokens: int = dense.MAX_SEQ_LENGTH
+    ) -> np.ndarray:
         calls.append(len(texts))
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real_encode(texts)
+        return real_encode(texts, max_tokens)
 
     monkeypatch.setattr(embedder, "encode", crash_on_the_third_batch)
     with pytest.raises(KeyboardInterrupt):
@@ -148,6 +150,7 @@ def test_the_index_job_runs_again_at_once_while_papers_wait(
 ) -> None:
     papers()
     monkeypatch.setattr(dense, "INDEX_JOB_LIMIT", 2)
+    monkeypatch.setattr(dense, "DRAFTS_FROM", 10)  # too few papers wait for drafts
     monkeypatch.setattr(dense, "embed_pending", partial(dense.embed_pending, batch_size=2))
 
     assert dense.index_job().endswith("2 papers embedded")
@@ -159,6 +162,114 @@ def test_the_index_job_runs_again_at_once_while_papers_wait(
     assert dense.index_job().endswith("1 paper embedded")
     assert not dense.backlog()
     assert dense.pending_count() == 0
+
+
+LONG = " ".join(
+    f"Sentence {n} of a long abstract about protein folding and the structures of enzymes."
+    for n in range(40)
+)  # about 600 tokens: a draft reads only its first 128
+
+
+def long_papers(count: int) -> list[Paper]:
+    return [
+        make_paper(f"2608.0010{n}", f"Folding study {n}", abstract=f"Case {n}. {LONG}")
+        for n in range(count)
+    ]
+
+
+def test_a_draft_is_the_same_model_over_the_first_tokens_only(embedder: dense.Embedder) -> None:
+    short, long = "Protein folding. Amino acids fold.", f"Protein folding. {LONG}"
+
+    # One at a time: int8 activations are scaled over a batch, so a batch's texts shift
+    # each other's vectors a little.
+    drafts = [embedder.encode([text], dense.DRAFT_TOKENS)[0] for text in (short, long)]
+    full = [embedder.encode([text])[0] for text in (short, long)]
+
+    assert np.allclose(drafts[0], full[0], atol=1e-6)  # a short text is read whole either way
+    assert not np.allclose(drafts[1], full[1], atol=1e-3)
+    assert float(drafts[1] @ full[1]) > 0.8  # the same text's beginning: close, not equal
+    truncated = embedder._onnx._tokenizer(dense.DRAFT_TOKENS).encode(long)
+    assert len(truncated.ids) == dense.DRAFT_TOKENS
+
+
+def test_papers_with_drafts_are_found_by_meaning_until_full_vectors_replace_them(
+    embedder: dense.Embedder,
+) -> None:
+    created = long_papers(3)
+    [galaxies] = papers("2608.00003")
+    ids = [p.pk for p in [*created, galaxies]]
+
+    assert dense.embed_pending(draft=True) == 4
+
+    rows = PaperEmbedding.objects.filter(paper_id__in=ids)
+    assert {row.model for row in rows} == {dense.DRAFT_MODEL}
+    draft = np.frombuffer(bytes(rows.get(paper=created[0]).vector), dtype=np.float32)
+    # Found by meaning: pages say nothing waits, and searches and similar papers use them.
+    assert dense.pending_ids(ids) == set() and dense.pending_count_for_pages() == 0
+    assert dense.draft_count() == 4
+    found = dense.dense_search(embedder.encode(["how do proteins fold"])[0], limit=4)
+    assert [pk for pk, _ in found][-1] == galaxies.pk
+    assert galaxies.pk not in dense.similar_papers(created[0].pk, k=2)
+    # Not yet what the worker aims at: every draft is pending a full vector.
+    assert dense.pending_count() == 4
+    assert dense.embed_pending(draft=True) == 0  # drafts are made once
+
+    assert dense.embed_pending() == 4
+
+    assert dense.pending_count() == 0 and dense.draft_count() == 0
+    query = embedder.encode(["protein folding"])[0]
+    full = {
+        row.paper_id: np.frombuffer(bytes(row.vector), dtype=np.float32)
+        for row in PaperEmbedding.objects.filter(paper_id__in=ids)
+    }
+    # The index took in the replacements: similarities are the full vectors'.
+    for pk, similarity in dense.dense_search(query, limit=4):
+        assert similarity == pytest.approx(float(full[pk] @ query), abs=1e-4)
+    whole = embedder.encode([dense.paper_text("Folding study 0", f"Case 0. {LONG}")])[0]
+    assert float(full[created[0].pk] @ whole) > 0.99 > float(draft @ whole)
+
+
+def test_a_paper_edited_after_its_draft_waits_for_a_vector_of_its_new_text() -> None:
+    [paper] = papers("2608.00001")
+    dense.embed_pending(draft=True)
+
+    make_paper("2608.00001", "Galaxy rotation curves", version=2, abstract="Stars orbit.")
+
+    assert dense.pending_ids([paper.pk]) == {paper.pk}
+    assert dense.embed_pending(draft=True) == 0  # it has a vector: the full pass redoes it
+    assert dense.embed_pending() == 1
+    row = PaperEmbedding.objects.get(paper=paper)
+    assert row.model == dense.MODEL_NAME
+    assert row.text_hash == dense.text_hash("Galaxy rotation curves. Stars orbit.")
+
+
+def test_after_a_large_import_the_index_job_drafts_first_then_replaces_the_drafts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers()
+    monkeypatch.setattr(dense, "INDEX_JOB_LIMIT", 2)
+    monkeypatch.setattr(dense, "DRAFTS_FROM", 2)
+    monkeypatch.setattr(dense, "DRAFT_JOB_LIMIT", 4)
+    monkeypatch.setattr(dense, "embed_pending", partial(dense.embed_pending, batch_size=2))
+
+    assert dense.index_job().endswith("4 drafts made")  # 5 wait: more than a full round
+    assert dense.backlog()
+    # 1 paper without a vector: no longer more than a round, so it gets its full vector
+    # first (a batch of 1), then drafts are replaced (a batch of 2).
+    assert dense.index_job().endswith("3 papers embedded")
+    assert dense.draft_count() == 2 and dense.pending_count_for_pages() == 0
+    assert dense.index_job().endswith("2 papers embedded")
+    assert dense.pending_count() == 0 and dense.draft_count() == 0
+    assert dense.backlog()  # a full round: it cannot know that none are left
+    assert dense.index_job().endswith("0 papers embedded")
+    assert not dense.backlog()
+
+
+def test_a_few_new_papers_get_their_full_vectors_at_once() -> None:
+    papers("2608.00001", "2608.00002")
+
+    assert dense.index_job().endswith("2 papers embedded")
+    assert dense.draft_count() == 0 and dense.pending_count() == 0
 
 
 def test_the_default_backend_agrees_with_the_torch_model(embedder: dense.Embedder) -> None:

@@ -183,6 +183,21 @@ def test_eval_search_compares_embedders_side_by_side_with_their_own_vectors(
     ]
 
 
+@pytest.mark.django_db
+def test_eval_search_scores_drafts_with_their_own_vectors(tmp_path: Path) -> None:
+    directory = write_beir(tmp_path / "beir")
+    cache = tmp_path / "cache"
+
+    lines = run_eval(
+        "--beir", str(directory), "--split", "test", "--methods", "dense",
+        "--cache-dir", str(cache), "--draft",
+    )  # fmt: skip
+
+    assert [m[1] for m in lines] == ["dense"] and float(lines[0][2]) > 0.5
+    [vectors] = cache.glob("*.npz")
+    assert "first-128-tokens" in vectors.name  # never mistaken for full vectors
+
+
 def test_eval_search_refuses_unknown_methods_and_missing_splits(tmp_path: Path) -> None:
     directory = write_beir(tmp_path)
 

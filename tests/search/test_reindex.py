@@ -44,11 +44,11 @@ def crash_on_call(embedder: dense.Embedder, monkeypatch: pytest.MonkeyPatch, num
     real_encode = embedder.encode
     calls = []
 
-    def encode(texts: list[str]) -> np.ndarray:
+    def encode(texts: list[str], max_tokens: int = dense.MAX_SEQ_LENGTH) -> np.ndarray:
         calls.append(texts)
         if len(calls) == number:
             raise KeyboardInterrupt  # as Ctrl-C would, mid-way
-        return real_encode(texts)
+        return real_encode(texts, max_tokens)
 
     monkeypatch.setattr(embedder, "encode", encode)
 
@@ -58,6 +58,22 @@ def test_it_embeds_the_pending_papers_and_says_how_many() -> None:
     assert PaperEmbedding.objects.count() == 3
 
     assert reindex() == "embeddings: 0 papers embedded, 0 pending\n"
+
+
+def test_drafts_make_papers_findable_by_meaning_and_a_later_run_completes_them() -> None:
+    assert reindex("--drafts") == ("embeddings: 3 drafts made, 3 papers without a full vector\n")
+    assert set(PaperEmbedding.objects.values_list("model", flat=True)) == {dense.DRAFT_MODEL}
+    assert reindex("--drafts") == "embeddings: 0 drafts made, 3 papers without a full vector\n"
+
+    assert reindex("--limit", "1") == "embeddings: 1 paper embedded, 2 pending (2 with a draft)\n"
+    assert reindex() == "embeddings: 2 papers embedded, 0 pending\n"
+    assert set(PaperEmbedding.objects.values_list("model", flat=True)) == {dense.MODEL_NAME}
+
+
+def test_drafts_and_all_do_not_go_together() -> None:
+    with pytest.raises(CommandError, match="--drafts and --all"):
+        reindex("--drafts", "--all")
+    assert not PaperEmbedding.objects.exists()
 
 
 def test_limit_leaves_the_rest_for_the_next_run() -> None:

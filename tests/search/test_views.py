@@ -457,6 +457,21 @@ def test_results_mixing_meaning_say_how_many_papers_are_found_by_words_alone(
     )
 
 
+def test_results_of_papers_with_drafts_are_by_meaning_and_say_nothing_waits(
+    client: Client, library: dict[str, Paper]
+) -> None:
+    from paperwire.search import dense
+
+    dense.embed_pending(draft=True)  # as the worker does first after a large import
+
+    response = client.get("/search", {"q": "graph"})
+    html = response.content.decode()
+
+    assert titles(response)
+    assert response.context["results"].meaning == "used"
+    assert "Results are by words only" not in html and "not indexed by meaning" not in html
+
+
 def test_results_say_so_when_search_by_meaning_fails(
     client: Client, library: dict[str, Paper], monkeypatch: pytest.MonkeyPatch
 ) -> None:

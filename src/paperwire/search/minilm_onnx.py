@@ -135,14 +135,24 @@ class OnnxMiniLM:
     """Unit-length float32 vectors from the exported model; a session per thread count."""
 
     def __init__(self, directory: Path) -> None:
-        from tokenizers import Tokenizer
-
         self._file = ensure_exported(directory)
-        self._tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-        self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-        self._tokenizer.enable_padding()
+        self._tokenizers: dict[int, Any] = {}
         self._sessions: dict[int, Any] = {}
-        self._session(1)  # fail now, not at the first query, if the file cannot be read
+        # Fail now, not at the first query, if a file cannot be read.
+        self._tokenizer(MAX_SEQ_LENGTH)
+        self._session(1)
+
+    def _tokenizer(self, max_tokens: int) -> Any:
+        """A tokenizer truncating at max_tokens; one per length, so that threads encoding
+        drafts and full texts at once never change each other's truncation."""
+        if max_tokens not in self._tokenizers:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+            tokenizer.enable_truncation(max_tokens)
+            tokenizer.enable_padding()
+            self._tokenizers[max_tokens] = tokenizer
+        return self._tokenizers[max_tokens]
 
     def _session(self, threads: int) -> Any:
         if threads not in self._sessions:
@@ -158,8 +168,11 @@ class OnnxMiniLM:
             )
         return self._sessions[threads]
 
-    def encode(self, texts: list[str], threads: int) -> np.ndarray:
+    def encode(
+        self, texts: list[str], threads: int, max_tokens: int = MAX_SEQ_LENGTH
+    ) -> np.ndarray:
         session = self._session(threads)
+        tokenizer = self._tokenizer(min(max_tokens, MAX_SEQ_LENGTH))
         inputs = {i.name for i in session.get_inputs()}
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         # Shortest first: each batch is padded to its longest text, so similar lengths
@@ -167,7 +180,7 @@ class OnnxMiniLM:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), BATCH_SIZE):
             picked = order[start : start + BATCH_SIZE]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in picked])
+            encodings = tokenizer.encode_batch([texts[i] for i in picked])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             feed = {
                 "input_ids": ids,

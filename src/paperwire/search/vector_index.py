@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
-from paperwire.search.minilm import DIMENSIONS, MODEL_NAME
+from paperwire.search.minilm import DIMENSIONS, MODEL_NAME, SEARCHABLE_MODELS
 
 # HNSW graph parameters, as measured in bench/vector_index.py.
 HNSW_M = 16
@@ -72,9 +72,9 @@ class PgvectorIndex:
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
             cursor.execute(
                 "SELECT paper_id, 1 - (embedding <=> %s::vector) FROM search_paperembedding"
-                " WHERE model = %s AND embedding IS NOT NULL"
+                " WHERE model = ANY(%s) AND embedding IS NOT NULL"
                 " ORDER BY embedding <=> %s::vector LIMIT %s",
-                [literal, MODEL_NAME, literal, limit],
+                [literal, list(SEARCHABLE_MODELS), literal, limit],
             )
             return [(int(pk), float(similarity)) for pk, similarity in cursor.fetchall()]
 
@@ -139,7 +139,7 @@ class LocalIndex:
     def _catch_up(self, force_count: bool = False) -> bool:
         from paperwire.search.models import PaperEmbedding
 
-        rows = PaperEmbedding.objects.filter(model=MODEL_NAME)
+        rows = PaperEmbedding.objects.filter(model__in=SEARCHABLE_MODELS)
         latest = rows.order_by("-embedded_at").values_list("embedded_at", flat=True).first()
         count_due = force_count or time.monotonic() - self.counted_at > COUNT_CHECK_SECONDS
         if latest == self.high and not count_due:

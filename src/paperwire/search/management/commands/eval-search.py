@@ -68,6 +68,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument(
+            "--draft",
+            action="store_true",
+            help="search draft vectors only (each text's first tokens), as a large import is "
+            "searched before its full vectors are made",
+        )
+        parser.add_argument(
             "--embedders",
             default=None,
             metavar="E1,E2",
@@ -111,7 +117,8 @@ class Command(BaseCommand):
         for name in ("limit_queries", "fusion", "k", "alpha", "lexical_depth", "dense_depth"):
             if options[name] is not None:
                 argv += [f"--{name.replace('_', '-')}", str(options[name])]
-        argv += [f"--{flag}" for flag in ("no-progress", "tune") if options[flag.replace("-", "_")]]
+        flags = ("no-progress", "tune", "draft")
+        argv += [f"--{flag}" for flag in flags if options[flag.replace("-", "_")]]
         with tempfile.TemporaryDirectory(prefix="paperwire-eval-") as scratch:
             env = {
                 **os.environ,
@@ -148,7 +155,7 @@ class Command(BaseCommand):
             raise CommandError("the database holds papers: evaluate in an empty one")
         doc_ids = _import(benchmark)
         if {"dense", "hybrid"} & set(methods) or options["tune"]:
-            _embed(benchmark, Path(os.environ[CACHE]), progress)
+            _embed(benchmark, Path(os.environ[CACHE]), progress, options["draft"])
 
         queries = dict(list(benchmark.queries.items())[: options["limit_queries"]])
         lexical_depth = options["lexical_depth"] or service.LEXICAL_DEPTH
@@ -261,14 +268,15 @@ def _import(benchmark: BeirSet) -> dict[int, str]:
     return doc_ids
 
 
-def _embed(benchmark: BeirSet, cache_dir: Path, progress: bool) -> None:
-    """Embed the corpus, or load the vectors of an earlier run of the same corpus and model."""
+def _embed(benchmark: BeirSet, cache_dir: Path, progress: bool, draft: bool = False) -> None:
+    """Embed the corpus (as drafts with `draft`), or load the vectors of an earlier run of the
+    same corpus and model."""
     from paperwire.papers.models import Paper
     from paperwire.search import dense
     from paperwire.search.models import PaperEmbedding
     from paperwire.search.vector_index import get_vector_index, write_pgvector
 
-    model = dense.MODEL_NAME
+    model = dense.DRAFT_MODEL if draft else dense.MODEL_NAME
     # Each backend's vectors are kept apart, so that a run measures the backend it names.
     backend = dense.embedder_backend()
     cache = cache_dir / f"{benchmark.corpus_hash}-{model.replace('/', '_')}-{backend}.npz"
@@ -287,7 +295,7 @@ def _embed(benchmark: BeirSet, cache_dir: Path, progress: bool) -> None:
         # rows, and refreshing it takes them in.
         write_pgvector(paper_ids, vectors)
         get_vector_index().refresh(persist=True)
-    dense.embed_pending(progress=progress)
+    dense.embed_pending(progress=progress, draft=draft)
     rows = list(
         PaperEmbedding.objects.order_by("paper_id").values_list(
             "paper__arxiv_id", "vector", "text_hash"

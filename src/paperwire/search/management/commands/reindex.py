@@ -62,9 +62,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--limit", type=_positive, default=None, help="stop after this many papers"
         )
+        parser.add_argument(
+            "--drafts",
+            action="store_true",
+            help="only give papers without any vector a draft, from their first tokens (about "
+            "three times faster): found by meaning at once, full vectors later",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["drafts"] and options["all"]:
+            raise CommandError("--drafts and --all do not go together")
         progress = not options["no_progress"]
         from paperwire.search.lexical import catch_up_lexical, reindex_all_lexical
 
@@ -76,6 +84,19 @@ class Command(BaseCommand):
             self.stdout.write(f"lexical index: {indexed} papers updated")
         if not dense.embedder_enabled():
             self.stdout.write("embeddings: skipped, the embedder is off (SEARCH_EMBEDDER=off)")
+            return
+        if options["drafts"]:
+            drafted = dense.embed_pending(
+                batch_size=options["batch_size"],
+                limit=options["limit"],
+                progress=progress,
+                draft=True,
+            )
+            vector_index.get_vector_index().refresh(persist=True, now=True)
+            self.stdout.write(
+                f"embeddings: {drafted} draft{'s' if drafted != 1 else ''} made, "
+                f"{dense.pending_count()} papers without a full vector"
+            )
             return
         marker = _marker()
         redo_before = None
@@ -100,7 +121,8 @@ class Command(BaseCommand):
             if not still:
                 marker.unlink(missing_ok=True)
             pending = max(pending, still)
+        drafts = dense.draft_count()
         self.stdout.write(
             f"embeddings: {embedded} paper{'s' if embedded != 1 else ''} embedded, "
-            f"{pending} pending"
+            f"{pending} pending" + (f" ({drafts} with a draft)" if drafts else "")
         )
