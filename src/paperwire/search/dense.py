@@ -249,7 +249,9 @@ def _batches(
 ) -> Iterator[tuple[datetime, list[dict[str, Any]]]]:
     """Candidate rows, a batch at a time, each with the time it was read: first the papers
     without any vector (only those, for drafts), then the others, each in id order. Papers
-    that no search finds by meaning yet come before drafts to replace."""
+    that no search finds by meaning yet come before drafts to replace. The second pass
+    leaves out what the first embedded (a change since waits for the next run)."""
+    started = embedding_clock()
     for no_vector_only in (True,) if draft else (True, False):
         after = 0
         while True:
@@ -257,7 +259,9 @@ def _batches(
             candidates = (
                 Paper.objects.filter(embedding__isnull=True)
                 if no_vector_only
-                else _candidates(redo_before)
+                else _candidates(redo_before).filter(
+                    Q(embedding__isnull=True) | Q(embedding__embedded_at__lt=started)
+                )
             )
             rows = list(
                 candidates.filter(id__gt=after)
