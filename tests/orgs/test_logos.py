@@ -2,6 +2,7 @@
 from its address upstream (a real HTTP server on 127.0.0.1 here) and pages show the copy."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -132,3 +133,22 @@ def test_images_come_from_this_site_only(client: Client) -> None:
     policy = client.get("/papers")["Content-Security-Policy"]
 
     assert "img-src 'self' data:;" in policy + ";"
+
+
+def test_logos_are_fetched_several_at_once(replay_server: ReplayServer) -> None:
+    for n in range(logos.CONCURRENT_FETCHES):
+        Organization.objects.create(
+            name=f"lab{n}", fullname=f"Lab {n}", avatar_url=f"{replay_server.url}/{n}.png"
+        )
+    arrivals: list[float] = []
+
+    def slow_host(request: object) -> Reply:
+        arrivals.append(time.monotonic())
+        return Reply(PNG, headers={"Content-Type": "image/png"}, delay=2.0)
+
+    replay_server.route = slow_host
+
+    assert logos.fetch_logos() == "8 logos stored, 0 failed"
+    # Every request was made before the first answer came: one after another, they would
+    # have been 2 s apart each.
+    assert max(arrivals) - min(arrivals) < 2.0
