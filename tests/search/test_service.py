@@ -4,7 +4,7 @@ import pytest
 from pytest_django import Settings
 
 from paperwire.papers.models import Paper
-from paperwire.search import dense, lexical
+from paperwire.search import dense, lexical, service
 from paperwire.search.service import SearchFilters, search_papers
 from tests.builders import ATOM, arxiv_feed, make_organization, make_paper, put_on_feed
 from tests.replay_server import ReplayServer, Reply
@@ -106,6 +106,19 @@ def test_an_empty_query_lists_papers_newest_first_with_the_total(
     ]
     assert (results.total, results.num_pages, results.page) == (4, 2, 1)
     assert search_papers("", per_page=3, page=2).papers == [library["graphs"]]
+
+
+def test_a_list_without_words_counts_up_to_a_cap_and_says_there_are_more(
+    library: dict[str, Paper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "LIST_COUNT_CAP", 3)
+
+    results = search_papers("", per_page=2)
+
+    assert (results.total, results.capped, results.num_pages) == (3, True, 2)
+    assert len(search_papers("", per_page=2, page=2).papers) == 1  # the 3rd; no page for the 4th
+    monkeypatch.setattr(service, "LIST_COUNT_CAP", 4)
+    assert (search_papers("").total, search_papers("").capped) == (4, False)
 
 
 def test_an_empty_query_sorts_by_upvotes_when_asked(library: dict[str, Paper]) -> None:

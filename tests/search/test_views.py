@@ -244,6 +244,19 @@ def test_results_are_newest_first_without_words(client: Client, library: dict[st
     assert b"newest first" in response.content
 
 
+def test_a_long_list_without_words_says_it_lists_the_first_papers(
+    client: Client, library: dict[str, Paper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperwire.search import service
+
+    monkeypatch.setattr(service, "LIST_COUNT_CAP", 2)
+
+    html = client.get("/search", {"min_upvotes": "0"}).content.decode()
+
+    assert "More than 2 papers" in html and "the first 2 are listed: add a filter" in html
+    assert "mention these words" not in html
+
+
 def test_pages_keep_the_query_and_filters(client: Client) -> None:
     for n in range(25):
         make_paper(f"2608.{n + 100:05d}", f"Sparse attention study {n}", code_url="https://x.org/c")
