@@ -3,9 +3,12 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from paperwire.ingest.signals import StagedPapers
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +26,20 @@ class SearchConfig(AppConfig):
             start_warm_up()
 
 
-def _index_stored(sender: object, paper_ids: Iterable[int], **kwargs: Any) -> None:
+def _index_stored(
+    sender: object,
+    paper_ids: Iterable[int],
+    staged: "StagedPapers | None" = None,
+    **kwargs: Any,
+) -> None:
     # In the batch's transaction: a committed paper is always findable by its words.
-    from paperwire.search.lexical import index_papers
+    from paperwire.search.lexical import index_papers, index_staged
 
-    index_papers(paper_ids)
+    if staged is None:
+        index_papers(paper_ids)
+        return
+    index_staged(staged.papers, staged.authorships)
+    index_papers(set(paper_ids) - staged.ids)
 
 
 def _catch_up(sender: object, progress: bool = False, **kwargs: Any) -> None:
