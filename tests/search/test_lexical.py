@@ -388,3 +388,17 @@ def test_a_bulk_import_writes_the_documents_that_reindexing_writes(tmp_path: Pat
     reindex_all_lexical()
     assert _documents() == imported
     assert found("au:erdos theoreme") and found("newer") == ["0801.0101"]
+
+
+@postgresql_only
+def test_a_paper_is_findable_at_once_while_an_import_defers_the_word_index() -> None:
+    from paperwire.ingest import indexes
+
+    indexes.defer()
+    try:
+        with connection.cursor() as cursor:
+            assert all(t != "search_paperdocument" for _, t, _ in indexes.secondary_indexes(cursor))
+        upsert_papers([PaperRecord(arxiv_id="2501.00001", title="Deferred graph colourings")])
+        assert found("colourings") == ["2501.00001"]
+    finally:
+        indexes.restore()

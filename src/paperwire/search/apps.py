@@ -18,9 +18,13 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self) -> None:
-        from paperwire.ingest import signals
+        from paperwire.ingest import indexes, signals
 
         signals.papers_stored.connect(_index_stored, dispatch_uid="search_index_stored")
+        # A bulk import into a small database builds the documents' word index at its
+        # end, as it does the paper tables' indexes: each paper's document is still
+        # written with it, and findable (by reading the documents) until the index is back.
+        indexes.defer_with_papers("search_paperdocument")
         signals.import_finished.connect(_catch_up, dispatch_uid="search_catch_up")
         if serving_web(sys.argv, os.environ):
             start_warm_up()
