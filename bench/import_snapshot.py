@@ -19,7 +19,10 @@ work shares, the wall clock says less than these.
     .venv/bin/python bench/import_snapshot.py [--records 200000] [--runs 3]
         [--large 1000000] [--postgres 200000] [--postgres-runs 1] [--profile]
 
---large 0 or --postgres 0 leaves that part out.
+--records 0, --large 0 or --postgres 0 leaves that part out. --profile runs cProfile on
+one import in this process (its writer threads and parsing workers are not profiled): a
+SQLite import of --records papers, or with --records 0 a PostgreSQL import of --postgres
+papers, after which the server's processor time is printed too.
 """
 
 import argparse
@@ -337,7 +340,16 @@ def main() -> int:
             "(work of others on this machine slows the wall clock, not the cpu figures)"
         )
         if args.profile:
-            return profile(args, files[args.records])
+            if args.records:
+                return profile(args, files[args.records])
+            if not args.postgres:
+                parser.error("--profile needs --records or --postgres")
+            server, url, pid_file = start_postgres()
+            try:
+                os.environ["BENCH_POSTMASTER_PID"] = pid_file
+                return profile(args, files[args.postgres], url)
+            finally:
+                server.cleanup()
 
         summary = []
         sqlite_dir = work / "sqlite"
@@ -378,11 +390,12 @@ def main() -> int:
     return 0
 
 
-def profile(args: argparse.Namespace, snapshot: Path) -> int:
-    """cProfile one SQLite import, in this process (the parsing workers are not profiled)."""
+def profile(args: argparse.Namespace, snapshot: Path, url: str | None = None) -> int:
+    """cProfile one import, in this process (the parsing workers are not profiled): into
+    SQLite, or into the PostgreSQL database at `url`."""
     var = args.workdir / "var"
     os.environ["PAPERWIRE_VAR_DIR"] = str(var)
-    os.environ["PAPERWIRE_DATABASE_URL"] = f"sqlite:///{var / 'bench.sqlite3'}"
+    os.environ["PAPERWIRE_DATABASE_URL"] = url or f"sqlite:///{var / 'bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "paperwire.settings"
     import django
 
@@ -394,11 +407,23 @@ def profile(args: argparse.Namespace, snapshot: Path) -> int:
     var.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0)
     profiler = cProfile.Profile()
-    options = {} if args.workers is None else {"workers": args.workers}
-    profiler.runcall(
+    options: dict[str, Any] = {}
+    if args.workers is not None:
+        options["workers"] = args.workers
+    if args.writers is not None:
+        options["writers"] = args.writers
+    server = server_cpu()
+    stats = profiler.runcall(
         import_snapshot, snapshot, batch_size=args.batch_size, progress=False, **options
     )
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    from django.db import connections
+
+    connections.close_all()  # a server process's time is counted when it ends
+    used = server_cpu()
+    print(f"{stats.records:,} records in {stats.seconds:.1f} s = {stats.per_second:,.0f} records/s")
+    if server is not None and used is not None:
+        print(f"PostgreSQL: {used - server:.1f} s of processor time")
     return 0
 
 

@@ -112,3 +112,24 @@ def test_an_unversioned_record_updated_earlier_changes_only_extra_fields() -> No
     paper = Paper.objects.get()
     assert (paper.version, paper.title) == (2, "First title")
     assert paper.project_url == "https://example.org"
+
+
+def test_tabs_line_breaks_and_backslashes_are_stored_as_they_are() -> None:
+    # On PostgreSQL new papers go in through COPY, whose text escapes these.
+    name, affiliation = "Back\\slash\tTab", "Line\nbreak\\n\r"
+    upsert_papers(
+        [
+            PaperRecord(
+                arxiv_id="2501.00001",
+                title="A\ttitle with \\emph{TeX}",
+                abstract="Two\nlines\\",
+                authors=[AuthorName(name, affiliation)],
+                categories=["cs.LG"],
+            )
+        ]
+    )
+    paper = Paper.objects.get(arxiv_id="2501.00001")
+    assert (paper.title, paper.abstract) == ("A\ttitle with \\emph{TeX}", "Two\nlines\\")
+    authorship = paper.authorships.select_related("author").get()
+    assert (authorship.author.name, authorship.affiliation) == (name, affiliation)
+    assert list(paper.paper_categories.values_list("category_id", flat=True)) == ["cs.LG"]

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -333,3 +334,71 @@ def test_a_papers_words_stay_in_its_row_with_statistics_of_common_words() -> Non
     assert "toast_tuple_target=8160" in options
     assert size > 2100 and not toasted
     assert found("word119") == ["2501.00001"]
+
+
+@postgresql_only
+def test_accents_are_dropped_and_ascii_text_is_left_as_it_is() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_unaccent(%s), search_unaccent(%s), search_unaccent(%s), "
+            "search_unaccent(NULL)",
+            ["Erdős, Gödel and Bézout", "Plain (ASCII) text: 42", ""],
+        )
+        assert cursor.fetchone() == ("Erdos, Godel and Bezout", "Plain (ASCII) text: 42", "", None)
+    paper("2501.00001", "Théorie des graphes", authors=["Pál Erdős"])
+    assert found("theorie") == found("Théorie") == ["2501.00001"]
+    assert found("au:erdos") == ["2501.00001"]
+
+
+def _documents() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.arxiv_id, d.document::text FROM search_paperdocument d "
+            "JOIN papers_paper p ON p.id = d.paper_id"
+        )
+        return dict(cursor.fetchall())
+
+
+@postgresql_only
+def test_a_bulk_import_writes_the_documents_that_reindexing_writes(tmp_path: Path) -> None:
+    from paperwire.ingest.kaggle import import_snapshot
+    from tests.ingest.test_bulk_import import V1, V2
+    from tests.ingest.test_kaggle import line, write
+
+    items = [
+        line(
+            f"0801.{n:04d}",
+            title=f"Graph colourings {n}",
+            abstract=f"Théorème {n}: every planar graph is four-colourable.",
+            authors_parsed=[["Erd\\H{o}s", "P\\'al", ""], [f"Author{n}", "Some", "", "Lab"]],
+        )
+        for n in range(1, 40)
+    ]
+    items.append(line("0801.0100", authors="", authors_parsed=[], title="Nobody wrote this"))
+    # Twice in one batch: written the general way, not from the staged rows.
+    items.append(line("0801.0101", title="Older title"))
+    items.append(line("0801.0101", title="Newer title", versions=[V1, V2]))
+    import_snapshot(write(tmp_path / "s.jsonl", *items), batch_size=15, progress=False)
+    # Stored papers again, changed and not: the general way.
+    items[3] = line("0801.0004", title="Retitled", versions=[V1, V2])
+    import_snapshot(write(tmp_path / "again.jsonl", *items), batch_size=15, progress=False)
+    imported = _documents()
+    assert len(imported) == Paper.objects.count() == 41
+    assert "'erdo':" in imported["0801.0001"] and "'retitl':1A" in imported["0801.0004"]
+    reindex_all_lexical()
+    assert _documents() == imported
+    assert found("au:erdos theoreme") and found("newer") == ["0801.0101"]
+
+
+@postgresql_only
+def test_a_paper_is_findable_at_once_while_an_import_defers_the_word_index() -> None:
+    from paperwire.ingest import indexes
+
+    indexes.defer()
+    try:
+        with connection.cursor() as cursor:
+            assert all(t != "search_paperdocument" for _, t, _ in indexes.secondary_indexes(cursor))
+        upsert_papers([PaperRecord(arxiv_id="2501.00001", title="Deferred graph colourings")])
+        assert found("colourings") == ["2501.00001"]
+    finally:
+        indexes.restore()

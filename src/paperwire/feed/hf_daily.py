@@ -509,13 +509,25 @@ def _raise_upvotes(batch: Sequence[HfItem], paper_ids: dict[str, int], stats: Im
     for item in batch:
         pid = paper_ids[item.record.arxiv_id]
         counts[pid] = max(counts.get(pid, 0), item.upvotes)
+    table = connection.ops.quote_name(Paper._meta.db_table)
+    if connection.vendor == "postgresql":
+        # One statement for the batch, not a round trip per paper raised.
+        ids = sorted(counts)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} p SET upvotes = v.upvotes "
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v (id, upvotes) "
+                "WHERE p.id = v.id AND p.upvotes < v.upvotes",
+                [ids, [counts[pid] for pid in ids]],
+            )
+            stats.upvotes_raised += cursor.rowcount
+        return
     raises = []
     for chunk in _chunks(sorted(counts)):
         for pid, upvotes in Paper.objects.filter(id__in=chunk).values_list("id", "upvotes"):
             if counts[pid] > upvotes:
                 raises.append((counts[pid], pid, counts[pid]))
     if raises:
-        table = connection.ops.quote_name(Paper._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET upvotes = %s WHERE id = %s AND upvotes < %s", raises

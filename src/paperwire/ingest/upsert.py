@@ -33,7 +33,7 @@ from paperwire.ingest.bulk import (
     to_db,
 )
 from paperwire.ingest.records import PaperRecord
-from paperwire.ingest.signals import papers_stored
+from paperwire.ingest.signals import StagedPapers, papers_stored
 from paperwire.papers.models import Category
 from paperwire.papers.taxonomy import category_name
 
@@ -210,11 +210,8 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
         return result
 
     with transaction.atomic(), connection.cursor() as cursor:
-        _store(cursor, batch, _load_existing(cursor, list(batch)), result, stage_new=True)
-        # In the batch's transaction: the search index is written with the papers (see
-        # ingest.signals), so a committed paper is always findable by its words.
-        papers_stored.send(upsert_papers, paper_ids=result.changed)
-    return result
+        staged = _store(cursor, batch, _load_existing(cursor, list(batch)), result, stage_new=True)
+        return _stored(result, staged)
 
 
 def upsert_staged(
@@ -260,14 +257,15 @@ def upsert_staged(
                 cursor.execute(
                     f"DELETE FROM {table} WHERE ord IN ({_placeholders(len(chunk))})", list(chunk)
                 )
-        _insert_staged(cursor, paper, authorship, category, result)
-        return _stored(result)
+        inserted = _insert_staged(cursor, paper, authorship, category, result)
+        return _stored(result, StagedPapers(paper, authorship, frozenset(inserted)))
 
 
-def _stored(result: UpsertResult) -> UpsertResult:
+def _stored(result: UpsertResult, staged: StagedPapers | None = None) -> UpsertResult:
     # In the batch's transaction: the search index is written with the papers (see
-    # ingest.signals), so a committed paper is always findable by its words.
-    papers_stored.send(upsert_papers, paper_ids=result.changed)
+    # ingest.signals), so a committed paper is always findable by its words. The papers
+    # inserted from staging tables are indexed from them, a batch at once.
+    papers_stored.send(upsert_papers, paper_ids=result.changed, staged=staged)
     return result
 
 
@@ -353,9 +351,9 @@ def _load_stage(cursor: Any, staged: Staged) -> dict[str, str]:
 
 def _insert_staged(
     cursor: Any, paper: str, authorship: str, category: str, result: UpsertResult
-) -> None:
+) -> list[int]:
     """Insert the staged papers, which are not stored yet, with their authors and
-    categories."""
+    categories; the ids of the papers."""
     sqlite = cursor.db.vendor == "sqlite"
     cursor.execute(f"SELECT DISTINCT code FROM {category}")
     _ensure_categories(cursor, {code for (code,) in cursor.fetchall()})
@@ -371,7 +369,7 @@ def _insert_staged(
         result.ids[arxiv_id] = pid
         result.created.append(pid)
     if not inserted:
-        return
+        return []
     if sqlite:
         # WHERE true: without it SQLite would read ON CONFLICT as a join constraint.
         authors = f"SELECT author_id, name FROM {authorship} WHERE true"
@@ -393,6 +391,7 @@ def _insert_staged(
         "JOIN papers_paper p ON p.arxiv_id = s.arxiv_id "
         f"{'WHERE true ' if sqlite else ''}ON CONFLICT (paper_id, category_id) DO NOTHING"
     )
+    return [pid for _, pid in inserted]
 
 
 def _store(
@@ -401,11 +400,12 @@ def _store(
     existing: dict[str, dict[str, Any]],
     result: UpsertResult,
     stage_new: bool = False,
-) -> None:
+) -> StagedPapers | None:
     """Write the papers of `batch`, one record each; `existing` holds the stored ones.
     With `stage_new`, new papers go in through the staging tables on PostgreSQL (COPY and
     one INSERT ... SELECT per table, instead of a round trip per row): the caller's own
-    staged rows must not be in them."""
+    staged rows must not be in them. Returns where those papers were staged, if they
+    were."""
     db = to_db(connection.vendor)
     stored_authors, stored_categories = _load_relations(
         cursor, [existing[a]["id"] for a in batch if a in existing]
@@ -441,10 +441,14 @@ def _store(
 
     _ensure_categories(cursor, {c for r in batch.values() for c in r.categories})
     now = db(timezone.now())
+    staged_papers = None
     if new_records and stage_new and connection.vendor == "postgresql":
         staged = stage(connection.vendor, list(enumerate(new_records)), [])
         tables = _load_stage(cursor, staged)
-        _insert_staged(cursor, tables["paper"], tables["authorship"], tables["category"], result)
+        inserted = _insert_staged(
+            cursor, tables["paper"], tables["authorship"], tables["category"], result
+        )
+        staged_papers = StagedPapers(tables["paper"], tables["authorship"], frozenset(inserted))
     elif new_records:
         # executemany: json_extract would parse each long row once per column.
         cursor.executemany(
@@ -465,6 +469,7 @@ def _store(
         {result.ids[a]: r for a, r in relations.items()},
         replace={result.ids[a] for a in relations if a in existing},
     )
+    return staged_papers
 
 
 def _read_new_ids(cursor: Any, arxiv_ids: list[str], result: UpsertResult) -> None:

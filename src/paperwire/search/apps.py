@@ -3,9 +3,12 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from paperwire.ingest.signals import StagedPapers
 
 logger = logging.getLogger(__name__)
 
@@ -15,19 +18,32 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self) -> None:
-        from paperwire.ingest import signals
+        from paperwire.ingest import indexes, signals
 
         signals.papers_stored.connect(_index_stored, dispatch_uid="search_index_stored")
+        # A bulk import into a small database builds the documents' word index at its
+        # end, as it does the paper tables' indexes: each paper's document is still
+        # written with it, and findable (by reading the documents) until the index is back.
+        indexes.defer_with_papers("search_paperdocument")
         signals.import_finished.connect(_catch_up, dispatch_uid="search_catch_up")
         if serving_web(sys.argv, os.environ):
             start_warm_up()
 
 
-def _index_stored(sender: object, paper_ids: Iterable[int], **kwargs: Any) -> None:
+def _index_stored(
+    sender: object,
+    paper_ids: Iterable[int],
+    staged: "StagedPapers | None" = None,
+    **kwargs: Any,
+) -> None:
     # In the batch's transaction: a committed paper is always findable by its words.
-    from paperwire.search.lexical import index_papers
+    from paperwire.search.lexical import index_papers, index_staged
 
-    index_papers(paper_ids)
+    if staged is None:
+        index_papers(paper_ids)
+        return
+    index_staged(staged.papers, staged.authorships)
+    index_papers(set(paper_ids) - staged.ids)
 
 
 def _catch_up(sender: object, progress: bool = False, **kwargs: Any) -> None:

@@ -85,19 +85,28 @@ def _chunks(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
 
 # Indexing -----------------------------------------------------------------------------
 
+
+def _pg_document(title: str, names: str, abstract: str) -> str:
+    """The SQL of a paper's search document from the SQL of its title, its authors' names
+    (one text, in their order) and its abstract."""
+    return (
+        f"setweight(to_tsvector('{PG_CONFIG}', search_unaccent({title})), 'A') "
+        f"|| setweight(to_tsvector('{PG_CONFIG}', search_unaccent(coalesce({names}, ''))), 'B') "
+        f"|| setweight(to_tsvector('{PG_CONFIG}', search_unaccent({abstract})), 'C')"
+    )
+
+
 _PG_UPSERT = f"""
 INSERT INTO search_paperdocument (paper_id, document)
-SELECT p.id,
-       setweight(to_tsvector('{PG_CONFIG}', search_unaccent(p.title)), 'A')
-       || setweight(to_tsvector('{PG_CONFIG}', search_unaccent(coalesce(names.names, ''))), 'B')
-       || setweight(to_tsvector('{PG_CONFIG}', search_unaccent(p.abstract)), 'C')
+SELECT p.id, {_pg_document("p.title", "names.names", "p.abstract")}
 FROM papers_paper p
-LEFT JOIN LATERAL (
-    SELECT string_agg(a.name, ', ' ORDER BY s.position) AS names
+LEFT JOIN (
+    SELECT s.paper_id, string_agg(a.name, ', ' ORDER BY s.position) AS names
     FROM papers_authorship s JOIN papers_author a ON a.id = s.author_id
-    WHERE s.paper_id = p.id
-) names ON true
-WHERE p.id = ANY(%s)
+    WHERE s.paper_id = ANY(%(ids)s)
+    GROUP BY s.paper_id
+) names ON names.paper_id = p.id
+WHERE p.id = ANY(%(ids)s)
 ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document
 """
 
@@ -116,7 +125,26 @@ def index_papers(paper_ids: Iterable[int], *, using: str = "default") -> None:
                 "AND NOT EXISTS (SELECT 1 FROM papers_paper p WHERE p.id = d.paper_id)",
                 [list(chunk)],
             )
-            cursor.execute(_PG_UPSERT, [list(chunk)])
+            cursor.execute(_PG_UPSERT, {"ids": list(chunk)})
+
+
+def index_staged(papers: str, authorships: str, *, using: str = "default") -> None:
+    """Write the index rows of the papers a bulk import just inserted from its staging
+    tables (ingest.signals.StagedPapers), in the current transaction: one statement for
+    the batch, which reads the title, abstract and authors' names from the staged rows
+    instead of looking each paper's authors up. PostgreSQL only."""
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        return
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO search_paperdocument (paper_id, document) "
+            f"SELECT p.id, {_pg_document('s.title', 'names.names', 's.abstract')} "
+            f"FROM {papers} s JOIN papers_paper p ON p.arxiv_id = s.arxiv_id "
+            "LEFT JOIN (SELECT ord, string_agg(name, ', ' ORDER BY position) AS names "
+            f"FROM {authorships} GROUP BY ord) names ON names.ord = s.ord "
+            "ON CONFLICT (paper_id) DO UPDATE SET document = EXCLUDED.document"
+        )
 
 
 def catch_up_lexical(progress: bool = False) -> int:
